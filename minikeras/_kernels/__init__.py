@@ -1,0 +1,83 @@
+"""The compiled kernels and their plain-Python twins, and the switch between them.
+
+Each family of loops lives in one Cython module (``conv.pyx``, ``padding.pyx``,
+``upsampling.pyx``, ``pooling.pyx``); every compiled function has a twin with the same name
+and signature in ``reference.py``, written as plain Python loops to be read. Operations
+never import a family directly: they ask ``kernel("im2col_2d")`` for the function of the
+backend in use, so ``minikeras.kernels.use("reference")`` switches a whole model at once.
+"""
+import contextlib
+import importlib
+import os
+import threading
+
+__all__ = ["kernel", "use", "using", "current_backend", "BACKENDS"]
+
+BACKENDS = ("cython", "reference")
+_FAMILIES = ("conv", "padding", "upsampling", "pooling")
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load_compiled_families():
+    loaded, missing = [], []
+    for family in _FAMILIES:
+        try:
+            loaded.append(importlib.import_module(f"{__name__}.{family}"))
+        except ImportError:
+            # A family is required once its source ships with the package.
+            if os.path.exists(os.path.join(_HERE, family + ".pyx")):
+                missing.append(family)
+    if missing:
+        raise ImportError(
+            "minikeras' compiled kernels are not built (missing: "
+            + ", ".join(f"minikeras._kernels.{m}" for m in missing)
+            + "). Build them from the repository root with:\n"
+            '    python -m pip install -e ".[test]"\n'
+            "(or `python setup.py build_ext --inplace`). This needs Cython, NumPy and a C compiler."
+        )
+    return loaded
+
+
+_compiled = _load_compiled_families()
+_state = threading.local()
+
+
+def current_backend():
+    """``'cython'`` (the default) or ``'reference'``: which kernels operations run."""
+    return getattr(_state, "backend", "cython")
+
+
+def use(backend):
+    """Make every operation run the ``'cython'`` kernels or their ``'reference'`` twins."""
+    if backend not in BACKENDS:
+        raise ValueError(f"Unknown kernel backend {backend!r}. Expected one of {BACKENDS}.")
+    _state.backend = backend
+
+
+@contextlib.contextmanager
+def using(backend):
+    """Run a block with the given kernel backend, then restore the previous one.
+
+    Example:
+        >>> with using("reference"):
+        ...     y_slow = layer(x)      # the plain-Python twins
+    """
+    previous = current_backend()
+    use(backend)
+    try:
+        yield
+    finally:
+        use(previous)
+
+
+def kernel(name):
+    """The function ``name`` from the compiled families, or its twin in ``reference.py``."""
+    if current_backend() == "reference":
+        from minikeras._kernels import reference
+
+        return getattr(reference, name)
+    for module in _compiled:
+        function = getattr(module, name, None)
+        if function is not None:
+            return function
+    raise LookupError(f"No compiled kernel named {name!r}.")

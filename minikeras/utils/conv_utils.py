@@ -1,0 +1,205 @@
+"""All the shape arithmetic of convolutions, pooling, padding and cropping, written once.
+
+Layers, operations, kernels' Python twins and tests call these functions; nothing else in
+minikeras computes an output length or a ``same`` padding split.
+
+Vocabulary (one spatial axis): input length ``i``, kernel size ``k``, stride ``s``,
+dilation ``d``, effective kernel size ``k_eff = (k - 1) * d + 1``, output length ``o``,
+zero padding ``pad_before`` and ``pad_after``.
+"""
+import numpy as np
+
+from minikeras import config
+
+__all__ = [
+    "normalize_tuple", "normalize_padding", "normalize_data_format",
+    "effective_kernel_size", "conv_output_length", "conv_padding_amounts",
+    "deconv_output_length", "deconv_pad_before", "normalize_side_amounts",
+]
+
+
+def normalize_tuple(value, n, name, allow_zero=False):
+    """Turn an int or an iterable of ``n`` ints into a tuple of ``n`` ints.
+
+    Raises ``ValueError`` naming the argument when ``value`` is not of that form or holds
+    a negative (or, unless ``allow_zero``, a zero) value.
+
+    >>> normalize_tuple(3, 2, "kernel_size")
+    (3, 3)
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        result = (int(value),) * n
+    else:
+        try:
+            result = tuple(value)
+        except TypeError:
+            raise ValueError(
+                f"The `{name}` argument must be an int or a tuple of {n} ints. Received: {value!r}"
+            ) from None
+        if len(result) != n or not all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in result
+        ):
+            raise ValueError(
+                f"The `{name}` argument must be an int or a tuple of {n} ints. Received: {value!r}"
+            )
+        result = tuple(int(v) for v in result)
+    smallest = 0 if allow_zero else 1
+    if any(v < smallest for v in result):
+        kind = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"The `{name}` argument must hold {kind} values. Received: {value!r}")
+    return result
+
+
+def normalize_padding(value, allowed=("valid", "same")):
+    """Lower-case a padding mode and check that it is one of ``allowed``."""
+    padding = value.lower() if isinstance(value, str) else value
+    if padding not in allowed:
+        raise ValueError(
+            f"The `padding` argument must be one of {', '.join(repr(a) for a in allowed)}. "
+            f"Received: {value!r}"
+        )
+    return padding
+
+
+def normalize_data_format(value):
+    """``None`` becomes ``K.image_data_format()``; anything else must be a known layout."""
+    if value is None:
+        return config.image_data_format()
+    data_format = value.lower() if isinstance(value, str) else value
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            "The `data_format` argument must be one of 'channels_first', 'channels_last'. "
+            f"Received: {value!r}"
+        )
+    return data_format
+
+
+def effective_kernel_size(kernel_size, dilation=1):
+    """The span of a dilated kernel: ``(k - 1) * d + 1``."""
+    return (kernel_size - 1) * dilation + 1
+
+
+def conv_output_length(input_length, kernel_size, padding, stride, dilation=1):
+    """Output length of a convolution or pooling along one axis (``None`` stays ``None``).
+
+    ``valid``:  ``o = ceil((i - k_eff + 1) / s)`` (0 when the window does not fit)
+    ``same``:   ``o = ceil(i / s)``
+    ``causal``: ``o = ceil(i / s)`` (the padding is all before the input)
+    ``full``:   ``o = ceil((i + k_eff - 1) / s)``
+    """
+    if input_length is None:
+        return None
+    k_eff = effective_kernel_size(kernel_size, dilation)
+    if padding in ("same", "causal"):
+        length = input_length
+    elif padding == "valid":
+        length = input_length - k_eff + 1
+    elif padding == "full":
+        length = input_length + k_eff - 1
+    else:
+        raise ValueError(f"Unknown padding {padding!r}")
+    return max((length + stride - 1) // stride, 0)
+
+
+def conv_padding_amounts(input_length, kernel_size, padding, stride, dilation=1):
+    """The zeros added before and after the input along one axis, as TensorFlow adds them.
+
+    ``valid``: none. ``causal``: ``k_eff - 1`` before. ``same``: the total
+    ``max((o - 1) * s + k_eff - i, 0)`` is split with the smaller half before.
+    ``full``: ``k_eff - 1`` on both sides.
+    """
+    k_eff = effective_kernel_size(kernel_size, dilation)
+    if padding == "valid":
+        return 0, 0
+    if padding == "causal":
+        return k_eff - 1, 0
+    if padding == "full":
+        return k_eff - 1, k_eff - 1
+    if padding == "same":
+        out = conv_output_length(input_length, kernel_size, "same", stride, dilation)
+        total = max((out - 1) * stride + k_eff - input_length, 0)
+        return total // 2, total - total // 2
+    raise ValueError(f"Unknown padding {padding!r}")
+
+
+def deconv_output_length(input_length, kernel_size, padding, output_padding=None, stride=1, dilation=1):
+    """Output length of a transposed convolution along one axis (Keras 2's formula).
+
+    Without ``output_padding``: ``valid``: ``i * s + max(k_eff - s, 0)``; ``same``: ``i * s``;
+    ``full``: ``i * s - (s + k_eff - 2)``. With it:
+    ``(i - 1) * s + k_eff - 2 * pad + output_padding`` where ``pad`` is 0 (valid),
+    ``k_eff // 2`` (same) or ``k_eff - 1`` (full).
+    """
+    if input_length is None:
+        return None
+    k_eff = effective_kernel_size(kernel_size, dilation)
+    if output_padding is None:
+        if padding == "valid":
+            return input_length * stride + max(k_eff - stride, 0)
+        if padding == "same":
+            return input_length * stride
+        if padding == "full":
+            return input_length * stride - (stride + k_eff - 2)
+        raise ValueError(f"Unknown padding {padding!r}")
+    pad = {"valid": 0, "same": k_eff // 2, "full": k_eff - 1}[padding]
+    return (input_length - 1) * stride + k_eff - 2 * pad + output_padding
+
+
+def deconv_pad_before(input_length, output_length, kernel_size, padding, stride, dilation=1):
+    """Zeros before the output of a transposed convolution, as TensorFlow computes them.
+
+    A transposed convolution is the gradient of the convolution that maps its output
+    (length ``output_length``) to its input (length ``input_length``); that convolution's
+    ``pad_before`` decides where each input element lands:
+    ``out[i * s + k * d - pad_before] += x[i] * w[k]``. ``valid``: 0; ``same``:
+    ``max((i - 1) * s + k_eff - o, 0) // 2``; ``full``: ``k_eff - 1``.
+    """
+    k_eff = effective_kernel_size(kernel_size, dilation)
+    if padding == "valid":
+        return 0
+    if padding == "same":
+        return max((input_length - 1) * stride + k_eff - output_length, 0) // 2
+    if padding == "full":
+        return k_eff - 1
+    raise ValueError(f"Unknown padding {padding!r}")
+
+
+def normalize_side_amounts(value, n, name):
+    """Padding or cropping amounts per side: ``((before, after),) * n`` from any Keras form.
+
+    Accepted forms: an int (the same on every side), a tuple of ``n`` ints (symmetric per
+    axis) or a tuple of ``n`` pairs. For ``n == 1`` a single pair ``(before, after)`` is
+    the Keras form of ``ZeroPadding1D``/``Cropping1D``.
+
+    >>> normalize_side_amounts(((1, 2), (3, 4)), 2, "padding")
+    ((1, 2), (3, 4))
+    >>> normalize_side_amounts(2, 1, "cropping")
+    ((2, 2),)
+    """
+    message = (
+        f"`{name}` should be an int, a tuple of {n} ints or a tuple of {n} tuples of 2 ints "
+        f"(non-negative). Received: {value!r}"
+    )
+    if n == 1 and isinstance(value, (tuple, list)) and len(value) == 2 and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value
+    ):
+        value = (tuple(value),)
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        amounts = ((int(value), int(value)),) * n
+    elif isinstance(value, (tuple, list)) and len(value) == n:
+        amounts = []
+        for item in value:
+            if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+                amounts.append((int(item), int(item)))
+            elif isinstance(item, (tuple, list)) and len(item) == 2 and all(
+                isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in item
+            ):
+                amounts.append((int(item[0]), int(item[1])))
+            else:
+                raise ValueError(message)
+        amounts = tuple(amounts)
+    else:
+        raise ValueError(message)
+    if any(v < 0 for pair in amounts for v in pair):
+        raise ValueError(message)
+    return amounts

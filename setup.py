@@ -1,0 +1,72 @@
+"""Build the Cython kernels in minikeras/_kernels/ (metadata lives in pyproject.toml).
+
+Every ``minikeras/_kernels/*.pyx`` becomes an extension module, compiled with ``-O3``,
+NumPy's headers and the Cython directives below, set here once for all kernels.
+
+Environment switches:
+    MINIKERAS_DEBUG_KERNELS=1  turn bounds, wraparound and initialisation checks back on
+                               (a debug build the tests can run against).
+    MINIKERAS_NO_OPENMP=1      build without OpenMP: ``prange`` loops then run serially.
+"""
+import glob
+import os
+import subprocess
+import sys
+import sysconfig
+import tempfile
+
+import numpy as np
+from Cython.Build import cythonize
+from setuptools import Extension, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEBUG = os.environ.get("MINIKERAS_DEBUG_KERNELS") == "1"
+
+DIRECTIVES = {
+    "language_level": 3,
+    "boundscheck": DEBUG,
+    "wraparound": DEBUG,
+    "initializedcheck": DEBUG,
+    "cdivision": not DEBUG,
+}
+
+
+def compiler_supports_openmp():
+    """Compile and link a tiny OpenMP program; False (serial build) if anything fails."""
+    if os.environ.get("MINIKERAS_NO_OPENMP") == "1" or sys.platform == "win32":
+        return False
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()
+    source = "#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "check_openmp.c")
+        with open(path, "w") as f:
+            f.write(source)
+        try:
+            result = subprocess.run(
+                compiler + ["-fopenmp", path, "-o", os.path.join(tmp, "check_openmp")],
+                capture_output=True,
+            )
+        except OSError:
+            return False
+    return result.returncode == 0
+
+
+OPENMP = compiler_supports_openmp()
+compile_args = ["-O3"] + (["-fopenmp"] if OPENMP else [])
+link_args = ["-fopenmp"] if OPENMP else []
+if DEBUG:
+    compile_args = ["-O1", "-g"] + compile_args[1:]
+
+extensions = [
+    Extension(
+        "minikeras._kernels." + os.path.splitext(os.path.basename(path))[0],
+        [os.path.relpath(path, HERE)],
+        include_dirs=[np.get_include()],
+        define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        extra_compile_args=compile_args,
+        extra_link_args=link_args,
+    )
+    for path in sorted(glob.glob(os.path.join(HERE, "minikeras", "_kernels", "*.pyx")))
+]
+
+setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES))
