@@ -7,6 +7,7 @@ Environment switches:
     MINIKERAS_DEBUG_KERNELS=1  turn bounds, wraparound and initialisation checks back on
                                (a debug build the tests can run against).
     MINIKERAS_NO_OPENMP=1      build without OpenMP: ``prange`` loops then run serially.
+    MINIKERAS_KERNELS=a,b      build only these families (a development shortcut).
 """
 import glob
 import os
@@ -68,5 +69,9 @@ extensions = [
     )
     for path in sorted(glob.glob(os.path.join(HERE, "minikeras", "_kernels", "*.pyx")))
 ]
+only = os.environ.get("MINIKERAS_KERNELS")
+if only:
+    wanted = {f"minikeras._kernels.{name.strip()}" for name in only.split(",")}
+    extensions = [e for e in extensions if e.name in wanted]
 
 setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES))
