@@ -36,13 +36,15 @@ class Tensor:
         array([2., 4.], dtype=float32)
     """
 
-    __slots__ = ("_value", "name", "__weakref__")
+    # ``_keras_mask``: the boolean (batch, timesteps) mask a layer attached to its output.
+    __slots__ = ("_value", "name", "_keras_mask", "__weakref__")
     # Make NumPy defer to our operators in ``ndarray + Tensor``.
     __array_priority__ = 1000
 
     def __init__(self, value, dtype=None, name=None):
         self._value = _to_array(value, dtype)
         self.name = name
+        self._keras_mask = None
 
     # --- what a Tensor is ----------------------------------------------------------------
     @property
@@ -211,6 +213,7 @@ class Variable(Tensor):
 
     def __init__(self, value, trainable=True, name=None, dtype=None, constraint=None):
         super().__init__(value, dtype=dtype, name=name)
+        self._value = np.array(self._value)  # a private copy: the caller's array stays theirs
         self.trainable = bool(trainable)
         self.constraint = constraint
 

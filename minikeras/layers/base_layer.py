@@ -1,0 +1,322 @@
+"""The base class of every layer: weights, building on first call, masks, losses, config.
+
+A layer is a function with state. Subclasses write four small methods:
+
+* ``__init__``: store and check the configuration (never shapes of the input);
+* ``build(input_shape)``: create the weights with ``add_weight`` once the input's shape
+  is known;
+* ``call(inputs, training=None, mask=None)``: the computation, with minikeras operations
+  so that a ``GradientTape`` records it;
+* ``compute_output_shape(input_shape)`` and ``get_config()``.
+
+``layer(x)`` then does the bookkeeping: it turns NumPy input into Tensors of the layer's
+dtype, checks the input against ``input_spec``, builds the layer on first use, runs
+``call``, records the regularization penalties in ``layer.losses`` and attaches the output
+mask. Called on symbolic inputs (``Input(...)``), it records a node of the functional
+graph instead (see ``minikeras/layers/symbolic.py``).
+"""
+import inspect
+import re
+
+import numpy as np
+
+from minikeras import backend, config
+from minikeras.tensor import Tensor, Variable
+
+__all__ = ["Layer", "InputSpec"]
+
+_BASE_KWARGS = {
+    "input_shape", "batch_input_shape", "batch_size", "input_dim", "weights",
+    "activity_regularizer", "trainable", "name", "dtype", "input_length",
+}
+
+
+class InputSpec:
+    """What a layer accepts: ``ndim`` (exact), ``min_ndim``, ``max_ndim``, ``axes`` ({axis: size}).
+
+    Layers set ``self.input_spec`` in ``__init__`` (rank) and refine it in ``build``
+    (the channel count), so that a later call with another shape fails with a clear error.
+    """
+
+    def __init__(self, ndim=None, min_ndim=None, max_ndim=None, axes=None, shape=None):
+        self.ndim = ndim
+        self.min_ndim = min_ndim
+        self.max_ndim = max_ndim
+        self.axes = dict(axes or {})
+        self.shape = shape
+
+    def check(self, layer_name, shape, position=None):
+        where = f"Input {position} of layer {layer_name!r}" if position is not None else f"Layer {layer_name!r}"
+        rank = len(shape)
+        if self.ndim is not None and rank != self.ndim:
+            raise ValueError(
+                f"{where} is incompatible with the layer: expected ndim={self.ndim}, "
+                f"found ndim={rank}. Full shape received: {tuple(shape)}"
+            )
+        if self.min_ndim is not None and rank < self.min_ndim:
+            raise ValueError(
+                f"{where} is incompatible with the layer: expected min_ndim={self.min_ndim}, "
+                f"found ndim={rank}. Full shape received: {tuple(shape)}"
+            )
+        if self.max_ndim is not None and rank > self.max_ndim:
+            raise ValueError(
+                f"{where} is incompatible with the layer: expected max_ndim={self.max_ndim}, "
+                f"found ndim={rank}. Full shape received: {tuple(shape)}"
+            )
+        for axis, size in self.axes.items():
+            if size is None:
+                continue
+            if not -rank <= axis < rank or shape[axis] not in (size, None):
+                found = shape[axis] if -rank <= axis < rank else "nothing"
+                raise ValueError(
+                    f"{where} is incompatible with the layer: expected axis {axis} of the input "
+                    f"to have value {size}, but received input with shape {tuple(shape)} "
+                    f"(axis {axis} has {found})."
+                )
+
+    def __repr__(self):
+        parts = [f"{k}={v}" for k, v in vars(self).items() if v not in (None, {})]
+        return f"InputSpec({', '.join(parts)})"
+
+
+def _default_name(cls):
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", cls.__name__).lower().replace("__", "_")
+
+
+class Layer:
+    """The base layer.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: a unique name (default: the class name in snake case with a counter).
+        dtype: the float dtype of the weights and computation (default ``K.floatx()``);
+            inputs are cast to it.
+        input_shape / batch_input_shape / batch_size / input_dim: for the first layer of a
+            ``Sequential`` model: the shape of one sample (or with the batch axis).
+        weights: initial weights, set right after the layer is built.
+        activity_regularizer: a penalty on the layer's output, added to ``layer.losses``
+            (the raw sum over the batch, as in multi-backend Keras 2).
+    """
+
+    def __init__(self, **kwargs):
+        unknown = set(kwargs) - _BASE_KWARGS
+        if unknown:
+            raise TypeError(f"Keyword argument(s) not understood by {type(self).__name__}: {sorted(unknown)}")
+        from minikeras import regularizers
+
+        self.name = kwargs.get("name") or backend.unique_name(_default_name(type(self)))
+        self.trainable = bool(kwargs.get("trainable", True))
+        self.dtype = str(np.dtype(kwargs.get("dtype") or config.floatx()))
+        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        self._trainable_weights = []
+        self._non_trainable_weights = []
+        self._losses = []
+        self._initial_weights = kwargs.get("weights")
+        self._inbound_nodes = []
+        self._outbound_nodes = []
+
+        batch_input_shape = kwargs.get("batch_input_shape")
+        if batch_input_shape is None:
+            input_shape = kwargs.get("input_shape")
+            if input_shape is None and kwargs.get("input_dim") is not None:
+                input_shape = (kwargs["input_dim"],)
+                if kwargs.get("input_length") is not None:
+                    input_shape = (kwargs["input_length"], kwargs["input_dim"])
+            if input_shape is not None:
+                batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
+        if batch_input_shape is not None:
+            batch_input_shape = tuple(None if n is None else int(n) for n in batch_input_shape)
+        self._batch_input_shape = batch_input_shape
+
+    # --- weights ----------------------------------------------------------------------------
+    def add_weight(self, name, shape, dtype=None, initializer="glorot_uniform", regularizer=None,
+                   trainable=True, constraint=None):
+        """Create a weight Variable, initialised and remembered by the layer."""
+        from minikeras import constraints, initializers, regularizers
+
+        shape = tuple(int(n) for n in shape)
+        dtype = str(np.dtype(dtype or self.dtype))
+        value = initializers.get(initializer)(shape, dtype=dtype)
+        variable = Variable(
+            np.asarray(value, dtype=dtype), trainable=trainable, name=name,
+            constraint=constraints.get(constraint),
+        )
+        variable.regularizer = regularizers.get(regularizer)
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(variable)
+        return variable
+
+    @property
+    def trainable_weights(self):
+        return list(self._trainable_weights) if self.trainable else []
+
+    @property
+    def non_trainable_weights(self):
+        if self.trainable:
+            return list(self._non_trainable_weights)
+        return list(self._trainable_weights) + list(self._non_trainable_weights)
+
+    @property
+    def weights(self):
+        return self.trainable_weights + self.non_trainable_weights
+
+    def get_weights(self):
+        """The weights as NumPy arrays, in Keras' order."""
+        return [np.array(w.numpy()) for w in self.weights]
+
+    def set_weights(self, weights):
+        """Set the weights from a list of arrays of Keras' shapes, in Keras' order."""
+        params = self.weights
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise ValueError(
+                f"Layer {self.name!r}: set_weights expected a list of {len(params)} arrays "
+                f"(shapes {[tuple(p.shape) for p in params]}), but received {len(weights)}."
+            )
+        arrays = []
+        for param, value in zip(params, weights):
+            value = np.asarray(value)
+            if value.shape != param.shape:
+                raise ValueError(
+                    f"Layer {self.name!r}: weight {param.name!r} expected shape {tuple(param.shape)}, "
+                    f"but received an array of shape {value.shape}."
+                )
+            arrays.append(value)
+        for param, value in zip(params, arrays):  # all checked first: nothing half-set
+            param.assign(value)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call count_params on layer {self.name!r}, but the layer isn't built. "
+                "Build it first by calling it on an input or with layer.build(input_shape)."
+            )
+        return int(sum(np.prod(w.shape, dtype=np.int64) for w in self.weights))
+
+    # --- the computation ---------------------------------------------------------------------
+    def build(self, input_shape):
+        self.built = True
+
+    def call(self, inputs, **kwargs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the output: passed on unchanged by layers that support masking."""
+        if not self.supports_masking:
+            return None
+        return mask
+
+    def __call__(self, inputs, *args, **kwargs):
+        if _is_symbolic(inputs):
+            from minikeras.layers import symbolic
+
+            return symbolic.call_layer(self, inputs, *args, **kwargs)
+        inputs = self._to_tensors(inputs)
+        flat = inputs if isinstance(inputs, list) else [inputs]
+        mask = kwargs.pop("mask", None)
+        if mask is None:
+            masks = [t._keras_mask for t in flat]
+            mask = (masks if isinstance(inputs, list) else masks[0]) if any(m is not None for m in masks) else None
+        self._check_input_spec(flat)
+        if not self.built:
+            self._maybe_build(inputs)
+        call_kwargs = dict(kwargs)
+        parameters = inspect.signature(self.call).parameters
+        if "mask" in parameters:
+            call_kwargs["mask"] = mask
+        if "training" not in parameters:
+            call_kwargs.pop("training", None)
+        self._losses = []  # call() may add_loss; the penalties follow
+        outputs = self.call(inputs, *args, **call_kwargs)
+        self._record_losses(outputs)
+        output_mask = self.compute_mask(inputs, mask)
+        for i, out in enumerate(outputs if isinstance(outputs, (list, tuple)) else [outputs]):
+            if isinstance(out, Tensor):
+                out._keras_mask = output_mask[i] if isinstance(output_mask, (list, tuple)) else output_mask
+        return outputs
+
+    def _to_tensors(self, inputs):
+        if isinstance(inputs, (list, tuple)):
+            return [self._to_tensor(x) for x in inputs]
+        return self._to_tensor(inputs)
+
+    def _to_tensor(self, x):
+        if isinstance(x, Tensor):
+            if np.issubdtype(x.dtype, np.floating) and x.dtype != self.dtype:
+                from minikeras import ops
+
+                return ops.cast(x, self.dtype)
+            return x
+        array = np.asarray(x)
+        if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer) or array.dtype == bool:
+            return Tensor(array.astype(self.dtype, copy=False))
+        raise TypeError(f"Layer {self.name!r} expects numeric inputs, got {type(x).__name__} of dtype {array.dtype}.")
+
+    def _check_input_spec(self, flat_inputs):
+        specs = self.input_spec
+        if specs is None:
+            return
+        specs = specs if isinstance(specs, (list, tuple)) else [specs]
+        if len(specs) != len(flat_inputs):
+            raise ValueError(
+                f"Layer {self.name!r} expects {len(specs)} input(s), but it received "
+                f"{len(flat_inputs)} input tensors."
+            )
+        for i, (spec, x) in enumerate(zip(specs, flat_inputs)):
+            if spec is not None:
+                spec.check(self.name, tuple(x.shape), i if len(specs) > 1 else None)
+
+    def _maybe_build(self, inputs):
+        shapes = [tuple(x.shape) for x in inputs] if isinstance(inputs, list) else tuple(inputs.shape)
+        self.build(shapes)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    # --- losses --------------------------------------------------------------------------------
+    def _record_losses(self, outputs):
+        losses = []
+        for w in self._trainable_weights + self._non_trainable_weights:
+            if getattr(w, "regularizer", None) is not None:
+                losses.append(w.regularizer(w))
+        if self.activity_regularizer is not None:
+            for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+                losses.append(self.activity_regularizer(out))
+        self._losses.extend(losses)
+
+    def add_loss(self, loss):
+        """Add a scalar penalty (a Tensor) to ``layer.losses`` until the next call."""
+        from minikeras.tensor import as_tensor
+
+        self._losses.append(as_tensor(loss))
+
+    @property
+    def losses(self):
+        """The regularization penalties of the last call, as scalar Tensors."""
+        return list(self._losses)
+
+    # --- configuration ----------------------------------------------------------------------------
+    def get_config(self):
+        """A JSON-friendly dict from which ``from_config`` rebuilds an equal, unbuilt layer."""
+        config_dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config_dict["batch_input_shape"] = self._batch_input_shape
+        return config_dict
+
+    @classmethod
+    def from_config(cls, config_dict):
+        return cls(**config_dict)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _is_symbolic(inputs):
+    items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+    return any(getattr(x, "_is_symbolic", False) for x in items)
