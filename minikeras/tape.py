@@ -188,8 +188,10 @@ class GradientTape:
         for t, g in zip(targets, upstream):
             _accumulate(grads, t, g)
 
-        # Only inputs that lead back to a source need their gradient computed.
-        leads_to_source = {id(s) for s in source_list}
+        # A source this tape does not track (never watched, not computed on the tape) has no
+        # gradient. Only inputs that lead back to a tracked source need a gradient computed.
+        tracked_sources = {id(s) for s in source_list if id(s) in self._tracked}
+        leads_to_source = set(tracked_sources)
         for op in self._operations:
             if any(id(x) in leads_to_source for x in op.inputs):
                 leads_to_source.add(id(op.output))
@@ -208,7 +210,7 @@ class GradientTape:
 
         results = []
         for s in source_list:
-            g = grads.get(id(s))
+            g = grads.get(id(s)) if id(s) in tracked_sources else None
             if g is not None and not np.issubdtype(s.dtype, np.floating):
                 g = None
             if g is None and unconnected_gradients == "zero":
