@@ -209,13 +209,14 @@ class Variable(Tensor):
         array([0.5, 1.5], dtype=float32)
     """
 
-    __slots__ = ("trainable", "constraint")
+    __slots__ = ("trainable", "constraint", "regularizer")
 
     def __init__(self, value, trainable=True, name=None, dtype=None, constraint=None):
         super().__init__(value, dtype=dtype, name=name)
         self._value = np.array(self._value)  # a private copy: the caller's array stays theirs
         self.trainable = bool(trainable)
         self.constraint = constraint
+        self.regularizer = None
 
     def assign(self, value):
         """Replace the value; ``value`` must have the Variable's shape. Returns self."""

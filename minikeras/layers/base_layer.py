@@ -80,7 +80,9 @@ class InputSpec:
 
 
 def _default_name(cls):
-    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", cls.__name__).lower().replace("__", "_")
+    """Keras' snake case: ``Conv2D -> conv2d``, ``SpatialDropout1D -> spatial_dropout1d``."""
+    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", cls.__name__)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 class Layer:
@@ -234,6 +236,7 @@ class Layer:
         self._losses = []  # call() may add_loss; the penalties follow
         outputs = self.call(inputs, *args, **call_kwargs)
         self._record_losses(outputs)
+        outputs = _fresh_outputs(outputs, flat)
         output_mask = self.compute_mask(inputs, mask)
         for i, out in enumerate(outputs if isinstance(outputs, (list, tuple)) else [outputs]):
             if isinstance(out, Tensor):
@@ -301,6 +304,38 @@ class Layer:
         """The regularization penalties of the last call, as scalar Tensors."""
         return list(self._losses)
 
+    # --- the functional graph (added by the models helper) -----------------------------------------
+    # Keras 2's ``layer.input`` / ``output`` / ``input_shape`` / ``output_shape``, read from the
+    # nodes the layer recorded when called on symbolic tensors (``layers/symbolic.py``); used
+    # e.g. to cut a model: ``Model(model.input, model.get_layer("dense_1").output)``.
+    @property
+    def input(self):
+        return _node_attribute(self, "input")
+
+    @property
+    def output(self):
+        return _node_attribute(self, "output")
+
+    @property
+    def input_shape(self):
+        return _node_attribute(self, "input_shape")
+
+    @property
+    def output_shape(self):
+        return _node_attribute(self, "output_shape")
+
+    def get_input_at(self, node_index):
+        return _node_attribute(self, "input", node_index)
+
+    def get_output_at(self, node_index):
+        return _node_attribute(self, "output", node_index)
+
+    def get_input_shape_at(self, node_index):
+        return _node_attribute(self, "input_shape", node_index)
+
+    def get_output_shape_at(self, node_index):
+        return _node_attribute(self, "output_shape", node_index)
+
     # --- configuration ----------------------------------------------------------------------------
     def get_config(self):
         """A JSON-friendly dict from which ``from_config`` rebuilds an equal, unbuilt layer."""
@@ -317,6 +352,25 @@ class Layer:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
 
 
+def _fresh_outputs(outputs, inputs):
+    """Outputs that are inputs passed through get a new Tensor, so that setting the
+    output's mask never changes the mask of the caller's input."""
+    from minikeras.ops import identity
+
+    def fresh(out):
+        return identity(out) if any(out is x for x in inputs) else out
+
+    if isinstance(outputs, (list, tuple)):
+        return type(outputs)(fresh(out) for out in outputs)
+    return fresh(outputs)
+
+
 def _is_symbolic(inputs):
     items = inputs if isinstance(inputs, (list, tuple)) else [inputs]
     return any(getattr(x, "_is_symbolic", False) for x in items)
+
+
+def _node_attribute(layer, attribute, node_index=None):
+    from minikeras.layers import symbolic
+
+    return symbolic.node_attribute(layer, attribute, node_index)

@@ -4,7 +4,7 @@ The lowercase functions re-exported here are what layers, losses and users call.
 """
 from minikeras.ops.base import Op
 from minikeras.ops.elementwise import (
-    abs, add, cast, clip, divide, exp, log, maximum, minimum, multiply, negative, ones_like,
+    abs, add, cast, clip, divide, exp, identity, log, maximum, minimum, multiply, negative, ones_like,
     power, sign, sqrt, square, stop_gradient, subtract, where, zeros_like,
 )
 from minikeras.ops.linalg import batch_dot, dot, matmul, tensordot
@@ -19,7 +19,7 @@ from minikeras.ops.shape import (
 )
 
 __all__ = [
-    "Op", "abs", "add", "cast", "clip", "divide", "exp", "log", "maximum", "minimum",
+    "Op", "abs", "add", "cast", "clip", "divide", "exp", "identity", "log", "maximum", "minimum",
     "multiply", "negative", "ones_like", "power", "sign", "sqrt", "square", "stop_gradient",
     "subtract", "where", "zeros_like", "batch_dot", "dot", "matmul", "tensordot", "elu",
     "hard_sigmoid", "l2_normalize", "linear", "log_softmax", "relu", "selu", "sigmoid",

@@ -11,7 +11,7 @@ from minikeras.tensor import Tensor, as_tensor
 __all__ = [
     "add", "subtract", "multiply", "divide", "negative", "power", "square", "sqrt",
     "exp", "log", "abs", "sign", "maximum", "minimum", "clip", "where", "cast",
-    "stop_gradient", "zeros_like", "ones_like",
+    "identity", "stop_gradient", "zeros_like", "ones_like",
 ]
 
 
@@ -200,6 +200,16 @@ class Cast(Op):
         return cast(grad, self.inputs[0].dtype)
 
 
+class Identity(Op):
+    """z = x (a new Tensor with the same values); the gradient passes unchanged."""
+
+    def forward(self, x):
+        return x
+
+    def backward(self, grad):
+        return grad
+
+
 class StopGradient(Op):
     """z = x, but no gradient flows back through it."""
 
@@ -309,6 +319,11 @@ def cast(x, dtype):
     if not np.issubdtype(dtype, np.floating) or not np.issubdtype(x.dtype, np.floating):
         return Tensor(x.numpy().astype(dtype))
     return Cast.apply(x, dtype=dtype)
+
+
+def identity(x):
+    """A new Tensor holding the same values as ``x``, recorded on the tape."""
+    return Identity.apply(x)
 
 
 def stop_gradient(x):

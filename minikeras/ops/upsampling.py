@@ -1,0 +1,183 @@
+"""Upsampling: ``upsample_nearest`` (1D/2D/3D) and ``upsample_bilinear_2d``.
+
+Nearest upsampling repeats every element ``size`` times along each spatial axis (Keras'
+``UpSampling1D/2D/3D``)::
+
+    y[n, i, j, c] = x[n, i // size_h, j // size_w, c]
+
+Bilinear upsampling (``UpSampling2D(interpolation='bilinear')``) resizes an image to
+``size`` times its height and width with TensorFlow 2's ``tf.image.resize(..., 'bilinear')``:
+output pixel ``o`` samples the input at ``(o + 0.5) / size - 0.5`` (half-pixel centres),
+clamped to the first and last pixels, and mixes the two neighbours along each axis.
+
+Both are linear maps ``y = U x``, so the gradient is ``dx = U^T dy`` (a sum over each
+block for nearest upsampling, a scatter of the bilinear weights for bilinear), and the
+gradient of ``U^T`` is ``U`` again: each pair of ops is each other's backward.
+
+Channels-first data is handed to the kernels as a batch of one-channel images (see
+``conv_utils.volume_shape``): a reshape, no transposition.
+"""
+import numpy as np
+
+from minikeras._kernels import kernel as _kernel
+from minikeras.ops.base import Op
+from minikeras.utils import conv_utils
+
+__all__ = ["upsample_nearest", "upsample_bilinear_2d"]
+
+
+def upsample_nearest(x, size, data_format="channels_last"):
+    """Repeat every element ``size`` times along each spatial axis.
+
+    Args:
+        x: a Tensor or array of rank 3, 4 or 5: a batch of 1D, 2D or 3D data.
+        size: one positive int per spatial axis (an int means the same for every axis).
+        data_format: ``'channels_last'`` (``(N, *spatial, C)``, the default) or
+            ``'channels_first'`` (``(N, C, *spatial)``); None means ``K.image_data_format()``.
+
+    Returns:
+        A Tensor whose spatial sizes are multiplied by ``size``.
+
+    Raises:
+        ValueError: for an input of another rank, a size that is not positive or has the
+            wrong length, or an unknown data format.
+
+    Example:
+        >>> import numpy as np
+        >>> upsample_nearest(np.array([[[1.0], [2.0]]]), (3,)).numpy()[0, :, 0]
+        array([1., 1., 1., 2., 2., 2.])
+    """
+    data_format, size = _validate("upsample_nearest", _shape_of(x), size, data_format)
+    return UpsampleNearest.apply(x, size=size, data_format=data_format)
+
+
+def upsample_bilinear_2d(x, size, data_format="channels_last"):
+    """Resize a batch of images to ``size`` times their height and width, bilinearly.
+
+    The sampling is TensorFlow 2's ``tf.image.resize(x, (H * size_h, W * size_w),
+    'bilinear')`` (half-pixel centres, no antialiasing, clamped at the edges), which is
+    what Keras 2's ``UpSampling2D(interpolation='bilinear')`` computes.
+
+    Args:
+        x: a Tensor or array of rank 4: ``(N, H, W, C)``, or ``(N, C, H, W)`` for
+            channels_first.
+        size: ``(size_h, size_w)`` positive ints (an int means both).
+        data_format: ``'channels_last'`` (default) or ``'channels_first'``; None means
+            ``K.image_data_format()``.
+
+    Returns:
+        A Tensor of height ``H * size_h`` and width ``W * size_w``.
+
+    Raises:
+        ValueError: for an input that is not of rank 4, a size that is not two positive
+            ints, or an unknown data format.
+
+    Example:
+        >>> import numpy as np
+        >>> upsample_bilinear_2d(np.array([[[[0.0], [4.0]]]]), (1, 2)).numpy()[0, 0, :, 0]
+        array([0., 1., 3., 4.])
+    """
+    data_format, size = _validate("upsample_bilinear_2d", _shape_of(x), size, data_format, ranks=(4,))
+    return UpsampleBilinear2D.apply(x, size=size, data_format=data_format)
+
+
+# --------------------------------------------------------------------------------------
+# Nearest neighbour
+# --------------------------------------------------------------------------------------
+
+class UpsampleNearest(Op):
+    """y = x repeated ``size`` times; dx = the sum of dy over each block."""
+
+    def forward(self, x):
+        spatial = tuple(s * f for s, f in zip(conv_utils.spatial_shape(x.shape, self.data_format), self.size))
+        return _run_volume_kernel("upsample_nearest_3d", x, spatial, self.size, self.data_format)
+
+    def backward(self, grad):
+        return UpsampleNearestBackward.apply(grad, size=self.size, data_format=self.data_format)
+
+
+class UpsampleNearestBackward(Op):
+    """y = the sum of x over each ``size`` block (the adjoint of ``UpsampleNearest``)."""
+
+    def forward(self, grad):
+        spatial = tuple(s // f for s, f in zip(conv_utils.spatial_shape(grad.shape, self.data_format), self.size))
+        return _run_volume_kernel("upsample_nearest_3d_backward", grad, spatial, self.size, self.data_format)
+
+    def backward(self, grad):
+        return UpsampleNearest.apply(grad, size=self.size, data_format=self.data_format)
+
+
+def _run_volume_kernel(name, x, spatial, size, data_format):
+    """Run a nearest-upsampling kernel from x to an array of spatial sizes ``spatial``."""
+    shape = conv_utils.with_spatial_shape(x.shape, spatial, data_format)
+    factors = (1,) * (3 - len(size)) + tuple(size)
+    dtype = _compute_dtype(x)
+    source = np.ascontiguousarray(x, dtype=dtype).reshape(conv_utils.volume_shape(x.shape, data_format))
+    out = np.empty(conv_utils.volume_shape(shape, data_format), dtype)
+    _kernel(name)(source, out, *factors)
+    return out.reshape(shape).astype(x.dtype, copy=False)
+
+
+# --------------------------------------------------------------------------------------
+# Bilinear
+# --------------------------------------------------------------------------------------
+
+class UpsampleBilinear2D(Op):
+    """y = B x, the bilinear resize; dx = B^T dy."""
+
+    def forward(self, x):
+        spatial = tuple(s * f for s, f in zip(conv_utils.spatial_shape(x.shape, self.data_format), self.size))
+        return _run_image_kernel("upsample_bilinear_2d", x, spatial, self.data_format)
+
+    def backward(self, grad):
+        return UpsampleBilinear2DBackward.apply(grad, size=self.size, data_format=self.data_format)
+
+
+class UpsampleBilinear2DBackward(Op):
+    """y = B^T x, where B is the bilinear resize from ``1 / size`` of x's height and width."""
+
+    def forward(self, grad):
+        spatial = tuple(s // f for s, f in zip(conv_utils.spatial_shape(grad.shape, self.data_format), self.size))
+        return _run_image_kernel("upsample_bilinear_2d_backward", grad, spatial, self.data_format)
+
+    def backward(self, grad):
+        return UpsampleBilinear2D.apply(grad, size=self.size, data_format=self.data_format)
+
+
+def _run_image_kernel(name, x, spatial, data_format):
+    """Run a bilinear kernel from the images x to images of height and width ``spatial``."""
+    shape = conv_utils.with_spatial_shape(x.shape, spatial, data_format)
+    dtype = _compute_dtype(x)
+    source = np.ascontiguousarray(x, dtype=dtype).reshape(_image_shape(x.shape, data_format))
+    out = np.empty(_image_shape(shape, data_format), dtype)
+    _kernel(name)(source, out)
+    return out.reshape(shape).astype(x.dtype, copy=False)
+
+
+def _image_shape(shape, data_format):
+    """The kernels' (N, H, W, C) shape of a batch of images: the volume without its depth."""
+    n, _, h, w, c = conv_utils.volume_shape(shape, data_format)
+    return n, h, w, c
+
+
+# --------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------
+
+def _validate(name, shape, size, data_format, ranks=(3, 4, 5)):
+    rank = conv_utils.spatial_rank(shape, name, ranks)
+    try:
+        data_format = conv_utils.normalize_data_format(data_format)
+        size = conv_utils.normalize_tuple(size, rank, "size")
+    except ValueError as error:
+        raise ValueError(f"{name}: {error}") from None
+    return data_format, size
+
+
+def _compute_dtype(x):
+    """float32 or float64, the kernels' types (float16 is computed in float32)."""
+    return x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+
+
+def _shape_of(x):
+    return tuple(x.shape) if hasattr(x, "shape") else np.shape(x)

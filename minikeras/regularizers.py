@@ -1,0 +1,148 @@
+"""Weight regularizers: penalties on the size of weights, added to the training loss.
+
+A regularizer is called on a weight (a Tensor) and returns a scalar Tensor built with
+``minikeras.ops``, so the tape differentiates it like the rest of the loss::
+
+    L1L2(l1, l2)(w) = l1 * sum(|w|) + l2 * sum(w ** 2)
+
+Layers take one per weight (``kernel_regularizer=l2(0.01)``) and one on their output
+(``activity_regularizer``); ``layer.losses`` holds the penalties of the last call and the
+model adds them to the loss. Keras 2 defaults: ``l1()``, ``l2()`` and ``l1_l2()`` use
+0.01; the class ``L1L2()`` defaults to 0 for both.
+"""
+import numpy as np
+
+from minikeras import ops
+from minikeras.tensor import Tensor, as_tensor
+
+__all__ = ["Regularizer", "L1L2", "l1", "l2", "l1_l2", "get", "serialize", "deserialize"]
+
+
+class Regularizer:
+    """The base class: ``__call__(weight) -> scalar Tensor``."""
+
+    def __call__(self, x):
+        return Tensor(np.zeros((), dtype=as_tensor(x).dtype))
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config_dict):
+        return cls(**config_dict)
+
+
+class L1L2(Regularizer):
+    """``l1 * sum(|x|) + l2 * sum(x ** 2)``.
+
+    Args:
+        l1: the L1 factor (a non-negative float).
+        l2: the L2 factor (a non-negative float).
+
+    Example:
+        >>> float(L1L2(l1=0.5, l2=0.1)([1.0, -2.0]))
+        2.0
+    """
+
+    def __init__(self, l1=0.0, l2=0.0):  # noqa: E741 - Keras' argument names
+        self.l1 = _factor(l1, "l1")
+        self.l2 = _factor(l2, "l2")
+
+    def __call__(self, x):
+        x = as_tensor(x)
+        penalty = Tensor(np.zeros((), dtype=x.dtype))
+        if self.l1:
+            penalty = penalty + self.l1 * ops.sum(ops.abs(x))
+        if self.l2:
+            penalty = penalty + self.l2 * ops.sum(ops.square(x))
+        return penalty
+
+    def get_config(self):
+        return {"l1": self.l1, "l2": self.l2}
+
+    def __repr__(self):
+        return f"L1L2(l1={self.l1}, l2={self.l2})"
+
+
+def l1(l=0.01):  # noqa: E741 - Keras' argument name
+    """An L1 penalty ``l * sum(|x|)``."""
+    return L1L2(l1=l)
+
+
+def l2(l=0.01):  # noqa: E741
+    """An L2 penalty ``l * sum(x ** 2)``."""
+    return L1L2(l2=l)
+
+
+def l1_l2(l1=0.01, l2=0.01):  # noqa: E741 - the arguments shadow the functions, as in Keras
+    """Both penalties: ``l1 * sum(|x|) + l2 * sum(x ** 2)``."""
+    return L1L2(l1=l1, l2=l2)
+
+
+def _factor(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"L1L2: `{name}` must be a number, received {value!r}.")
+    if not value >= 0:
+        raise ValueError(f"L1L2: `{name}` must be non-negative, received {value!r}.")
+    return float(value)
+
+
+# A name builds the regularizer with Keras 2's default factors.
+_BY_NAME = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "L1L2": L1L2}
+
+
+def serialize(regularizer):
+    """``{"class_name": "L1L2", "config": {...}}``, None for None, a function's name otherwise."""
+    if regularizer is None:
+        return None
+    if isinstance(regularizer, Regularizer):
+        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
+    name = getattr(regularizer, "__name__", None)
+    if name is None:
+        raise ValueError(f"Cannot serialize the regularizer {regularizer!r}.")
+    return name
+
+
+def deserialize(config_dict, custom_objects=None):
+    """A regularizer from a name (``"l2"``) or a ``{"class_name", "config"}`` dict."""
+    if isinstance(config_dict, str):
+        class_name, arguments = config_dict, {}
+    elif isinstance(config_dict, dict) and "class_name" in config_dict:
+        class_name, arguments = config_dict["class_name"], config_dict.get("config") or {}
+    else:
+        raise ValueError(
+            f"Cannot deserialize the regularizer {config_dict!r}: expected a name or a dict "
+            "with 'class_name' and 'config'."
+        )
+    if custom_objects and class_name in custom_objects:
+        found = custom_objects[class_name]
+        return found.from_config(arguments) if isinstance(found, type) else found
+    if class_name not in _BY_NAME:
+        raise ValueError(
+            f"Unknown regularizer: {class_name!r}. Expected one of {', '.join(_BY_NAME)}."
+        )
+    return _BY_NAME[class_name](**arguments)
+
+
+def get(identifier):
+    """Turn ``identifier`` (None, a name, a serialized dict or a callable) into a regularizer.
+
+    Raises:
+        ValueError: for an unknown name or an object that is not callable.
+
+    Example:
+        >>> get("l2")
+        L1L2(l1=0.0, l2=0.01)
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
+        return identifier()  # a class given without calling it: its defaults
+    if callable(identifier):
+        return identifier
+    raise ValueError(
+        f"Could not interpret regularizer identifier: {identifier!r} (expected a name, a "
+        "serialized dict, a callable or None)."
+    )
