@@ -111,9 +111,12 @@ def vol2col_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, :, :, ::1
     """
     cdef Py_ssize_t N = x.shape[0], D = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t C = x.shape[4]
-    cdef Py_ssize_t OD = cols.shape[0] // N, OH = cols.shape[1], OW = cols.shape[2]
+    cdef Py_ssize_t OD, OH = cols.shape[1], OW = cols.shape[2]
     cdef Py_ssize_t KD = cols.shape[3], KH = cols.shape[4], KW = cols.shape[5]
     cdef Py_ssize_t row, n, od, oh, ow, kd, kh, kw, id_, ih, iw, c
+    if N == 0:
+        return
+    OD = cols.shape[0] // N
     # One (image, output slice) pair per iteration: more work items than images alone.
     for row in prange(N * OD, nogil=True, schedule="static"):
         n = row // OD
@@ -147,9 +150,12 @@ def col2vol_3d(const floating[:, :, :, :, :, :, ::1] cols, floating[:, :, :, :, 
     """
     cdef Py_ssize_t N = dx.shape[0], D = dx.shape[1], H = dx.shape[2], W = dx.shape[3]
     cdef Py_ssize_t C = dx.shape[4]
-    cdef Py_ssize_t OD = cols.shape[0] // N, OH = cols.shape[1], OW = cols.shape[2]
+    cdef Py_ssize_t OD, OH = cols.shape[1], OW = cols.shape[2]
     cdef Py_ssize_t KD = cols.shape[3], KH = cols.shape[4], KW = cols.shape[5]
     cdef Py_ssize_t n, od, oh, ow, kd, kh, kw, id_, ih, iw, c
+    if N == 0:
+        return
+    OD = cols.shape[0] // N
     # One image per thread (output slices of one image overlap in dx).
     for n in prange(N, nogil=True, schedule="static"):
         dx[n, :, :, :, :] = 0

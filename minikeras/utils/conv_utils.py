@@ -15,6 +15,7 @@ __all__ = [
     "normalize_tuple", "normalize_padding", "normalize_data_format",
     "effective_kernel_size", "conv_output_length", "conv_padding_amounts",
     "deconv_output_length", "deconv_pad_before", "normalize_side_amounts",
+    "spatial_rank", "spatial_shape", "with_spatial_shape", "volume_shape", "rows_shape",
 ]
 
 
@@ -203,3 +204,72 @@ def normalize_side_amounts(value, n, name):
     if any(v < 0 for pair in amounts for v in pair):
         raise ValueError(message)
     return amounts
+
+
+def spatial_rank(shape, name, ranks=(3, 4, 5)):
+    """The number of spatial axes of a batch ``(N, *spatial, C)`` (or ``(N, C, *spatial)``).
+
+    Raises a ``ValueError`` naming ``name`` (the op or layer) unless ``len(shape)`` is one
+    of ``ranks``.
+
+    >>> spatial_rank((8, 28, 28, 3), "max_pool")
+    2
+    """
+    if len(shape) not in ranks:
+        expected = ", ".join(str(r) for r in ranks[:-1]) + (" or " if len(ranks) > 1 else "")
+        expected += str(ranks[-1])
+        raise ValueError(
+            f"{name}: expected an input of rank {expected} (batch, spatial axes and channels), "
+            f"received an input of shape {tuple(shape)} (rank {len(shape)})."
+        )
+    return len(shape) - 2
+
+
+def spatial_shape(shape, data_format):
+    """The spatial sizes of a batch: ``shape[1:-1]`` (channels_last) or ``shape[2:]``."""
+    return tuple(shape[1:-1]) if data_format == "channels_last" else tuple(shape[2:])
+
+
+def with_spatial_shape(shape, spatial, data_format):
+    """``shape`` with its spatial sizes replaced by ``spatial`` (batch and channels kept).
+
+    >>> with_spatial_shape((8, 3, 10, 10), (5, 5), "channels_first")
+    (8, 3, 5, 5)
+    """
+    if data_format == "channels_last":
+        return (shape[0],) + tuple(spatial) + (shape[-1],)
+    return (shape[0], shape[1]) + tuple(spatial)
+
+
+def volume_shape(shape, data_format):
+    """The shape under which a batch of 1D, 2D or 3D data is a batch of 3D volumes.
+
+    The pooling and upsampling kernels take one layout, channels-last volumes
+    ``(N, D, H, W, C)``. Channels-last data of lower rank gains unit depth (and height);
+    channels-first data moves its channels into the batch, each channel a one-channel
+    volume of its own. Both are reshapes of a C-contiguous array, so no data moves.
+
+    >>> volume_shape((8, 28, 28, 3), "channels_last")
+    (8, 1, 28, 28, 3)
+    >>> volume_shape((8, 3, 100), "channels_first")
+    (24, 1, 1, 100, 1)
+    """
+    if data_format == "channels_first":
+        batch, spatial, channels = shape[0] * shape[1], tuple(shape[2:]), 1
+    else:
+        batch, spatial, channels = shape[0], tuple(shape[1:-1]), shape[-1]
+    return (batch,) + (1,) * (3 - len(spatial)) + spatial + (channels,)
+
+
+def rows_shape(shape, data_format):
+    """The shape ``(N, D, H, WC)`` the padding kernels see, and the numbers per position.
+
+    The volume of ``volume_shape`` with its last two axes merged: a row of ``W`` positions
+    of ``C`` channels is one contiguous run of ``W * C`` numbers, so padding a row by
+    ``p`` positions adds ``p * C`` numbers (``C`` is 1 for channels-first data).
+
+    >>> rows_shape((8, 28, 28, 3), "channels_last")
+    ((8, 1, 28, 84), 3)
+    """
+    n, d, h, w, c = volume_shape(shape, data_format)
+    return (n, d, h, w * c), c

@@ -1,0 +1,557 @@
+"""The functional ``Model``: a graph of layer calls, run in topological order.
+
+    x = Input(shape=(32,))
+    y = Dense(16, activation="softmax")(x)
+    model = Model(x, y)                # also Model(inputs=x, outputs=y), Model(input=x, output=y)
+
+Building the model walks the graph backwards from the outputs through the ``Node`` of each
+layer call (see ``minikeras/layers/symbolic.py``) and gives every node a *depth*: the
+output nodes have depth 0, and a node's depth is one more than the deepest node that uses
+its outputs. Running the model then visits the nodes from the deepest (the inputs) to depth
+0, so that every node's inputs are computed before it runs::
+
+    values = {input tensors: the data}
+    for node in nodes by decreasing depth:
+        values[node.outputs] = node.layer(values[node.inputs], **node.arguments)
+    return values[model outputs]
+
+A ``Model`` is itself a ``Layer``: it can be called on symbolic tensors (a nested model,
+recorded as one node of the outer graph) or on data. Its weights are the weights of its
+layers. Training (``compile``/``fit``/...) lives in ``training.py``, saving in ``saving.py``
+and the summary table in ``summary.py``.
+"""
+import json
+
+import numpy as np
+
+from minikeras.layers.base_layer import InputSpec, Layer
+from minikeras.layers.core.input_layer import InputLayer
+from minikeras.layers.symbolic import KerasTensor
+from minikeras.models.training import Trainer
+
+__all__ = ["Model"]
+
+
+class Model(Trainer, Layer):
+    """A model made of layers: inputs and outputs of the functional API.
+
+    Args:
+        inputs: an ``Input(...)`` tensor or a list of them (Keras 2 also spells it ``input``).
+        outputs: the tensor(s) computed from them (also ``output``).
+        name: the model's name (default ``model_1``, ...).
+
+    Raises:
+        ValueError: when an input does not come from ``Input``, an output does not come
+            from a layer, an output cannot be computed from the inputs ("graph
+            disconnected"), or two layers share a name.
+
+    Example:
+        >>> from minikeras.layers.core.input_layer import Input
+        >>> from minikeras.layers.core.dense import Dense
+        >>> x = Input(shape=(32,))
+        >>> model = Model(x, Dense(16, activation="softmax")(x))
+        >>> model.output_shape
+        (None, 16)
+    """
+
+    def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
+        if "input" in kwargs and inputs is None:  # Keras 2 spelling
+            inputs = kwargs.pop("input")
+        if "output" in kwargs and outputs is None:
+            outputs = kwargs.pop("output")
+        self._init_model_state(name=name, **kwargs)
+        if inputs is None or outputs is None:
+            raise TypeError(
+                f"Model {self.name!r}: both inputs and outputs are required, e.g. "
+                "Model(inputs=x, outputs=y) with x = Input(shape=...). "
+                f"Received inputs={inputs!r}, outputs={outputs!r}."
+            )
+        self._init_graph(inputs, outputs)
+
+    def _init_model_state(self, name=None, **kwargs):
+        Layer.__init__(self, name=name, **kwargs)
+        self.inputs, self.outputs = [], []
+        self._input_layers, self._output_layers = [], []
+        self._output_coordinates = []
+        self._graph_layers = []
+        self._nodes_by_depth = {}
+        self._network_nodes = set()
+        self._execution_order = []
+        self._single_input = self._single_output = True
+        self._last_output_masks = None
+        self.supports_masking = True
+        self.stop_training = False
+        self.history = None
+        self.optimizer = None
+        self._compiled = None
+
+    # --- building the graph ---------------------------------------------------------------
+    def _init_graph(self, inputs, outputs):
+        self._single_input = not isinstance(inputs, (list, tuple))
+        self._single_output = not isinstance(outputs, (list, tuple))
+        inputs = [inputs] if self._single_input else list(inputs)
+        outputs = [outputs] if self._single_output else list(outputs)
+        self._check_graph_ends(inputs, outputs)
+        self.inputs, self.outputs = inputs, outputs
+        self._input_layers = [x._keras_history[0] for x in inputs]
+        self._output_layers = [x._keras_history[0] for x in outputs]
+        self._output_coordinates = [x._keras_history for x in outputs]
+
+        nodes_in_order, layer_order = self._collect_nodes(outputs)
+        self._network_nodes = set(nodes_in_order)
+        node_depth, layer_depth = self._depths(nodes_in_order)
+        self._nodes_by_depth = {}
+        for node, depth in node_depth.items():
+            self._nodes_by_depth.setdefault(depth, []).append(node)
+        # Layers by decreasing depth; among equals, in the order the walk met them (Keras 2).
+        self._graph_layers = sorted(layer_depth, key=lambda l: (-layer_depth[l], layer_order[l]))
+        self._execution_order = [
+            node for depth in sorted(self._nodes_by_depth, reverse=True)
+            for node in self._nodes_by_depth[depth] if node.inbound_layers
+        ]
+        self._check_connected()
+        names = [layer.name for layer in self._graph_layers]
+        for layer_name in names:
+            if names.count(layer_name) > 1:
+                raise ValueError(
+                    f"Model {self.name!r}: the name {layer_name!r} is used {names.count(layer_name)} "
+                    "times in the model. All layer names should be unique."
+                )
+        self.input_spec = [_spec_of(x) for x in inputs]
+        self.dtype = str(outputs[0].dtype)  # the dtype of what the model returns
+        self.built = True
+
+    def _check_graph_ends(self, inputs, outputs):
+        if len({id(x) for x in inputs}) != len(inputs):
+            raise ValueError(
+                f"Model {self.name!r}: the list of inputs is redundant: every input should "
+                f"appear only once. Received: {inputs}"
+            )
+        for x in inputs:
+            history = getattr(x, "_keras_history", None)
+            if not isinstance(x, KerasTensor) or history is None or not isinstance(history[0], InputLayer):
+                raise ValueError(
+                    f"Model {self.name!r}: input tensors to a Model must come from Input(...). "
+                    f"Received: {x!r}"
+                )
+        for x in outputs:
+            if not isinstance(x, KerasTensor) or getattr(x, "_keras_history", None) is None:
+                raise ValueError(
+                    f"Model {self.name!r}: output tensors to a Model must be the output of a layer "
+                    f"called on Input(...) tensors. Received: {x!r:.200}"
+                )
+
+    @staticmethod
+    def _collect_nodes(outputs):
+        """Depth-first walk back from the outputs: the nodes, each after the nodes it reads."""
+        finished, in_progress, ordered = set(), set(), []
+        layer_order = {}
+
+        def visit(layer, node_index):
+            node = layer._inbound_nodes[node_index]
+            if node in in_progress:
+                raise ValueError(f"The graph has a cycle through layer {layer.name!r}.")
+            if node in finished:
+                return
+            layer_order.setdefault(layer, len(layer_order))
+            in_progress.add(node)
+            for inbound, index in zip(node.inbound_layers, node.node_indices):
+                visit(inbound, index)
+            in_progress.discard(node)
+            finished.add(node)
+            ordered.append(node)
+
+        for x in outputs:
+            layer, node_index, _ = x._keras_history
+            visit(layer, node_index)
+        return ordered, layer_order
+
+    @staticmethod
+    def _depths(nodes_in_order):
+        """Depth 0 at the outputs; a node is one deeper than the deepest node reading it.
+
+        A shared layer takes the largest depth of its nodes, so that it is listed once,
+        before every layer that reads one of its outputs.
+        """
+        node_depth, layer_depth = {}, {}
+        for node in reversed(nodes_in_order):  # readers before the nodes they read
+            depth = max(node_depth.setdefault(node, 0), layer_depth.get(node.outbound_layer, 0))
+            layer_depth[node.outbound_layer] = depth
+            node_depth[node] = depth
+            for inbound, index in zip(node.inbound_layers, node.node_indices):
+                parent = inbound._inbound_nodes[index]
+                node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+        return node_depth, layer_depth
+
+    def _check_connected(self):
+        computable = {id(x) for x in self.inputs}
+        done = []
+        for depth in sorted(self._nodes_by_depth, reverse=True):
+            for node in self._nodes_by_depth[depth]:
+                for x in node.input_tensors:
+                    if id(x) not in computable:
+                        raise ValueError(
+                            f"Model {self.name!r}: graph disconnected: cannot obtain value for tensor "
+                            f"{x.name!r} at layer {node.outbound_layer.name!r}. The following "
+                            f"previous layers were accessed without issue: {done}"
+                        )
+                if not node.inbound_layers and id(node.output_tensors[0]) not in computable:
+                    raise ValueError(
+                        f"Model {self.name!r}: graph disconnected: the outputs need the input "
+                        f"{node.outbound_layer.name!r}, which is not among the model's inputs "
+                        f"{[layer.name for layer in self._input_layers]}."
+                    )
+                computable.update(id(x) for x in node.output_tensors)
+                done.append(node.outbound_layer.name)
+
+    # --- running the graph ----------------------------------------------------------------
+    def call(self, inputs, training=None, mask=None):
+        """Run the layers in topological order on concrete Tensors (masks travel with them)."""
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        values = {id(x): value for x, value in zip(self.inputs, flat)}
+        for node in self._execution_order:
+            arguments = dict(node.arguments)
+            arguments.setdefault("training", training)
+            xs = [values[id(x)] for x in node.input_tensors]
+            result = node.outbound_layer(xs if node.list_input else xs[0], **arguments)
+            results = list(result) if isinstance(result, (list, tuple)) else [result]
+            if len(results) != len(node.output_tensors):
+                raise ValueError(
+                    f"Layer {node.outbound_layer.name!r} returned {len(results)} output(s), but its "
+                    f"compute_output_shape announced {len(node.output_tensors)}."
+                )
+            for x, value in zip(node.output_tensors, results):
+                values[id(x)] = value
+        outputs = [values[id(x)] for x in self.outputs]
+        self._last_output_masks = [getattr(t, "_keras_mask", None) for t in outputs]
+        return outputs[0] if self._single_output else outputs
+
+    def compute_mask(self, inputs, mask=None):
+        # The masks were computed layer by layer while the graph ran.
+        masks = self._last_output_masks or [None] * len(self.outputs)
+        return masks[0] if self._single_output else masks
+
+    def compute_output_shape(self, input_shape):
+        """The output shape(s) for ``input_shape``, by running the shapes through the graph."""
+        shapes = [input_shape] if self._single_input else list(input_shape)
+        if len(shapes) != len(self.inputs):
+            raise ValueError(
+                f"Model {self.name!r} expects {len(self.inputs)} input shape(s), received {input_shape}."
+            )
+        known = {id(x): tuple(shape) for x, shape in zip(self.inputs, shapes)}
+        for node in self._execution_order:
+            shape_in = [known[id(x)] for x in node.input_tensors]
+            shape_out = node.outbound_layer.compute_output_shape(shape_in if node.list_input else shape_in[0])
+            if len(node.output_tensors) == 1:
+                shape_out = [shape_out]
+            for x, shape in zip(node.output_tensors, shape_out):
+                known[id(x)] = tuple(shape)
+        result = [known[id(x)] for x in self.outputs]
+        return result[0] if self._single_output else result
+
+    def build(self, input_shape=None):
+        # A functional model is built when it is created.
+        self.built = True
+
+    def _to_tensors(self, inputs):
+        """Data for the model: each input takes its Input's dtype (not the model's)."""
+        if isinstance(inputs, dict):
+            inputs = self._inputs_from_dict(inputs)
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != len(self._input_layers):
+            return Layer._to_tensors(self, inputs)  # the input spec check reports the count
+        tensors = [layer._to_tensor(x) for layer, x in zip(self._input_layers, flat)]
+        return tensors if isinstance(inputs, (list, tuple)) else tensors[0]
+
+    def _inputs_from_dict(self, data):
+        missing = [name for name in self.input_names if name not in data]
+        if missing:
+            raise ValueError(
+                f"Model {self.name!r}: no data provided for input(s) {missing}. "
+                f"Need data for each key in: {self.input_names}"
+            )
+        values = [data[name] for name in self.input_names]
+        return values[0] if self._single_input else values
+
+    # --- what the model is made of ---------------------------------------------------------
+    @property
+    def layers(self):
+        """The layers in topological order (input layers first, as in Keras 2)."""
+        return list(self._graph_layers)
+
+    @property
+    def input_names(self):
+        return [layer.name for layer in self._input_layers]
+
+    @property
+    def output_names(self):
+        """The output layers' names; a layer giving several outputs adds ``_1``, ``_2``, ..."""
+        names, counts = [], {}
+        for layer in self._output_layers:
+            name = layer.name
+            while name in names:
+                counts[layer.name] = counts.get(layer.name, 0) + 1
+                name = f"{layer.name}_{counts[layer.name]}"
+            names.append(name)
+        return names
+
+    @property
+    def input(self):
+        self._require_graph("input")
+        return self.inputs[0] if len(self.inputs) == 1 else list(self.inputs)
+
+    @property
+    def output(self):
+        self._require_graph("output")
+        return self.outputs[0] if len(self.outputs) == 1 else list(self.outputs)
+
+    @property
+    def input_shape(self):
+        self._require_graph("input_shape")
+        shapes = [tuple(x.shape) for x in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self):
+        self._require_graph("output_shape")
+        shapes = [tuple(x.shape) for x in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _require_graph(self, what):
+        if not self.outputs:
+            raise AttributeError(
+                f"Model {self.name!r} has no {what} yet: it has not been built. Give the first "
+                "layer an input_shape, or call the model on data (or model.build(input_shape))."
+            )
+
+    def get_layer(self, name=None, index=None):
+        """A layer by its name or by its index in ``model.layers``."""
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(
+                    f"Model {self.name!r}: was asked to retrieve the layer at index {index}, but the "
+                    f"model only has {len(self.layers)} layers."
+                )
+            return self.layers[index]
+        if not name:
+            raise ValueError(f"Model {self.name!r}: provide either a layer name or a layer index.")
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"Model {self.name!r}: no such layer: {name!r}. "
+            f"The layers are: {[layer.name for layer in self.layers]}"
+        )
+
+    # --- weights and losses ----------------------------------------------------------------
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        return _unique(w for layer in self.layers for w in layer.trainable_weights)
+
+    @property
+    def non_trainable_weights(self):
+        weights = [w for layer in self.layers for w in layer.non_trainable_weights]
+        if not self.trainable:
+            weights = [w for layer in self.layers for w in layer.trainable_weights] + weights
+        return _unique(weights)
+
+    def get_weights(self):
+        """The weights of every layer, layer after layer, each in Keras' order (Keras 2)."""
+        return [np.array(w.numpy()) for w in self._ordered_weights()]
+
+    def set_weights(self, weights):
+        """Set every weight from a list in the order of ``get_weights``; all checked first."""
+        params = self._ordered_weights()
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise ValueError(
+                f"Model {self.name!r}: set_weights expected a list of {len(params)} arrays, "
+                f"but received {len(weights)}."
+            )
+        arrays = []
+        for param, value in zip(params, weights):
+            value = np.asarray(value)
+            if value.shape != param.shape:
+                raise ValueError(
+                    f"Model {self.name!r}: weight {param.name!r} expected shape {tuple(param.shape)}, "
+                    f"but received an array of shape {value.shape}."
+                )
+            arrays.append(value)
+        for param, value in zip(params, arrays):
+            param.assign(value)
+
+    def _ordered_weights(self):
+        weights = []
+        for layer in self.layers:
+            weights.extend(layer._ordered_weights() if isinstance(layer, Model) else layer.weights)
+        return _unique(weights)
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call count_params on model {self.name!r}, but it isn't built yet. "
+                "Give its first layer an input_shape, or call it on data first."
+            )
+        return int(sum(np.prod(w.shape, dtype=np.int64) for w in self.weights))
+
+    @property
+    def losses(self):
+        """The penalties of every layer (weight and activity regularizers) from the last run."""
+        losses = list(self._losses)
+        for layer in self.layers:
+            losses.extend(layer.losses)
+        return losses
+
+    # --- configuration and saving -----------------------------------------------------------
+    def get_config(self):
+        """Keras 2's functional config: the layers, how each was called, inputs and outputs."""
+        node_index_in_model = {}  # (layer, global node index) -> index among this model's nodes
+        for layer in self.layers:
+            kept = 0
+            for index, node in enumerate(layer._inbound_nodes):
+                if node in self._network_nodes:
+                    node_index_in_model[(id(layer), index)] = kept
+                    kept += 1
+        layer_configs = []
+        for layer in self.layers:
+            inbound_nodes = []
+            for node in layer._inbound_nodes:
+                if node not in self._network_nodes or not node.inbound_layers:
+                    continue
+                inbound_nodes.append([
+                    [inbound.name, node_index_in_model[(id(inbound), index)], tensor_index,
+                     _jsonable(node.arguments)]
+                    for inbound, index, tensor_index in
+                    zip(node.inbound_layers, node.node_indices, node.tensor_indices)
+                ])
+            layer_configs.append({
+                "name": layer.name,
+                "class_name": type(layer).__name__,
+                "config": layer.get_config(),
+                "inbound_nodes": inbound_nodes,
+            })
+
+        def ends(tensors):
+            return [[layer.name, node_index_in_model[(id(layer), index)], tensor_index]
+                    for layer, index, tensor_index in (x._keras_history for x in tensors)]
+
+        return {
+            "name": self.name,
+            "layers": layer_configs,
+            "input_layers": ends(self.inputs),
+            "output_layers": ends(self.outputs),
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None, safe_mode=True):
+        """Rebuild a model from ``get_config()``: create each layer, then replay its calls."""
+        from minikeras.models.saving import deserialize_layer
+
+        layers = {}
+        pending = []  # (layer, list of inbound-node data) in config order
+        for layer_data in config["layers"]:
+            layer = deserialize_layer(
+                {"class_name": layer_data["class_name"], "config": layer_data["config"]},
+                custom_objects=custom_objects, safe_mode=safe_mode,
+            )
+            layers[layer_data["name"]] = layer
+            pending.append((layer, list(layer_data.get("inbound_nodes", []))))
+        # Replay the calls in passes: a call runs once all the tensors it reads exist.
+        while any(nodes for _, nodes in pending):
+            progressed = False
+            for layer, nodes in pending:
+                while nodes and _replay_call(layer, nodes[0], layers):
+                    nodes.pop(0)
+                    progressed = True
+            if not progressed:
+                stuck = [layer.name for layer, nodes in pending if nodes]
+                raise ValueError(f"Model config {config.get('name')!r}: cannot rebuild the calls of {stuck}.")
+
+        def tensors(ends):
+            return [_output_of(layers, name, node_index, tensor_index)
+                    for name, node_index, tensor_index in ends]
+
+        inputs, outputs = tensors(config["input_layers"]), tensors(config["output_layers"])
+        return cls(inputs=inputs[0] if len(inputs) == 1 else inputs,
+                   outputs=outputs[0] if len(outputs) == 1 else outputs,
+                   name=config.get("name"))
+
+    def to_json(self, **kwargs):
+        """The model's architecture (no weights) as a JSON string; see ``models.model_from_json``."""
+        from minikeras.models.saving import model_to_dict
+
+        return json.dumps(model_to_dict(self), **kwargs)
+
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Save architecture, weights and optimizer in one file (see ``models/saving.py``)."""
+        from minikeras.models.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights only, at exactly ``filepath`` (an ``.npz`` archive)."""
+        from minikeras.models.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, by_name=False):
+        """Load weights saved by ``save_weights`` or ``save``; nothing changes if any fails."""
+        from minikeras.models.saving import load_weights
+
+        load_weights(self, filepath, by_name=by_name)
+
+    def summary(self, line_length=None, positions=None, print_fn=None):
+        """Print Keras 2's summary table; ``print_fn`` receives each line."""
+        from minikeras.models.summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+
+def _spec_of(x):
+    """An InputSpec checking rank and every known size except the batch axis."""
+    axes = {axis: size for axis, size in enumerate(x.shape) if axis > 0 and size is not None}
+    return InputSpec(ndim=len(x.shape), axes=axes)
+
+
+def _replay_call(layer, node_data, layers):
+    """Call ``layer`` as one node of a saved config says, if its inputs exist; True if done."""
+    inputs, arguments = [], {}
+    for name, node_index, tensor_index, *rest in node_data:
+        inbound = layers.get(name)
+        if inbound is None:
+            raise ValueError(f"Model config: layer {layer.name!r} reads from unknown layer {name!r}.")
+        nodes = inbound._inbound_nodes
+        if node_index >= len(nodes):
+            return False
+        inputs.append(nodes[node_index].output_tensors[tensor_index])
+        arguments = rest[0] if rest else {}
+    layer(inputs if len(inputs) > 1 else inputs[0], **arguments)
+    return True
+
+
+def _output_of(layers, name, node_index, tensor_index):
+    if name not in layers:
+        raise ValueError(f"Model config: unknown layer {name!r} among the model's inputs or outputs.")
+    return layers[name]._inbound_nodes[node_index].output_tensors[tensor_index]
+
+
+def _unique(items):
+    seen, result = set(), []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            result.append(item)
+    return result
+
+
+def _jsonable(arguments):
+    try:
+        json.dumps(arguments)
+    except TypeError:
+        raise ValueError(
+            f"A layer was called with keyword arguments {arguments!r} that cannot be saved in a "
+            "config (only JSON values can)."
+        ) from None
+    return dict(arguments)

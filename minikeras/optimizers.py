@@ -1,0 +1,523 @@
+"""Optimizers: turn the gradients of a training step into new weight values.
+
+Every optimizer follows the same three steps in ``apply_gradients`` (the Keras 2.2.4 order):
+
+1. **clip** the gradients: ``clipnorm`` rescales all of them together when their global
+   norm ``sqrt(sum of every squared element)`` reaches ``clipnorm``; then ``clipvalue``
+   clips each element to ``[-clipvalue, clipvalue]``;
+2. **update** each weight with the optimizer's rule (``_update_step``), at the learning rate
+   ``lr / (1 + decay * iterations)`` where ``iterations`` counts the steps already taken;
+3. **constrain**: a weight with a ``constraint`` is projected back, ``w = constraint(w)``.
+
+The updates work on the NumPy values of the Variables (``variable.assign``), outside any
+tape: an update is not something one differentiates. Per-weight state ("slots": momenta,
+running averages) are NumPy arrays; ``get_weights`` returns ``[iterations]`` followed by
+every slot, grouped by slot name, in the order the weights were first seen.
+
+Example:
+    >>> import numpy as np
+    >>> from minikeras import GradientTape, Variable
+    >>> w = Variable(np.array([1.0, -2.0]))
+    >>> opt = SGD(learning_rate=0.1)
+    >>> with GradientTape() as tape:
+    ...     loss = (w * w).sum()
+    >>> opt.apply_gradients([(tape.gradient(loss, w), w)])
+    >>> w.numpy()
+    array([ 0.8, -1.6])
+"""
+import numpy as np
+
+from minikeras import config
+from minikeras.tensor import Variable
+from minikeras.utils.generic_utils import deserialize_keras_object
+
+__all__ = [
+    "Optimizer", "SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam",
+    "get", "serialize", "deserialize",
+]
+
+
+class Optimizer:
+    """The base class: gradient clipping, learning-rate decay, slots, constraints, config.
+
+    Args:
+        learning_rate: float >= 0 (``lr`` is accepted as the Keras 2 spelling).
+        decay: float >= 0, learning-rate decay over each update.
+        clipnorm: float > 0 or None; see the module docstring.
+        clipvalue: float > 0 or None; see the module docstring.
+
+    Subclasses list their per-weight state in ``_slot_names`` and write ``_update_step``.
+    """
+
+    _slot_names = ()
+
+    def __init__(self, learning_rate, decay=0.0, **kwargs):
+        learning_rate = kwargs.pop("lr", learning_rate)
+        clipnorm = kwargs.pop("clipnorm", None)
+        clipvalue = kwargs.pop("clipvalue", None)
+        if kwargs:
+            raise TypeError(
+                f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}; "
+                "allowed besides the optimizer's own arguments: lr, clipnorm, clipvalue."
+            )
+        self.learning_rate = learning_rate
+        self.decay = _non_negative(self, "decay", decay)
+        self.clipnorm = None if clipnorm is None else _non_negative(self, "clipnorm", clipnorm)
+        self.clipvalue = None if clipvalue is None else _non_negative(self, "clipvalue", clipvalue)
+        self.iterations = 0
+        self._variables = []     # the weights that have slots, in order of first appearance
+        self._slots = {}         # id(weight) -> {slot name: NumPy array of the weight's shape}
+        self._pending_weights = None
+
+    # --- the learning rate: a plain float that callbacks may change between steps ----------
+    @property
+    def learning_rate(self):
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        self._learning_rate = _non_negative(self, "learning_rate", value)
+
+    lr = learning_rate  # the Keras 2 name of the same property
+
+    # --- one training step -------------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars):
+        """Update each Variable from its gradient: clip, update, constrain.
+
+        Args:
+            grads_and_vars: an iterable of ``(gradient, variable)`` pairs; the gradient is a
+                Tensor or array of the variable's shape, or None (that variable is skipped).
+
+        Raises:
+            TypeError: if a variable is not a ``minikeras.Variable``.
+            ValueError: if a gradient's shape differs from its variable's, or if every
+                gradient is None.
+        """
+        pairs = list(grads_and_vars)
+        for _, variable in pairs:
+            if not isinstance(variable, Variable):
+                raise TypeError(
+                    f"{type(self).__name__}.apply_gradients expects (gradient, Variable) pairs, "
+                    f"got a {type(variable).__name__} in place of a Variable."
+                )
+        self.build([variable for _, variable in pairs])
+        pairs = [(g, v) for g, v in pairs if g is not None]
+        if not pairs and self._variables:
+            raise ValueError(
+                f"{type(self).__name__}.apply_gradients: no gradient was provided for any "
+                "variable (every gradient is None): does the loss depend on the weights?"
+            )
+        grads = self._clip([self._gradient_array(g, v) for g, v in pairs])
+
+        learning_rate = self.learning_rate
+        if self.decay > 0:
+            learning_rate = learning_rate / (1.0 + self.decay * self.iterations)
+        t = self.iterations + 1  # the number of this step, counted from 1
+        self._begin_step(t)
+        for grad, (_, variable) in zip(grads, pairs):
+            slots = self._slots[id(variable)]
+            variable.assign(self._update_step(variable.numpy(), grad, slots, learning_rate, t))
+            if variable.constraint is not None:
+                variable.assign(variable.constraint(variable))
+        self.iterations += 1
+
+    def _clip(self, grads):
+        if self.clipnorm:
+            # One norm for the whole step (Keras 2), so the direction of the update is kept.
+            norm = np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
+            if norm >= self.clipnorm:
+                grads = [g * (self.clipnorm / norm) for g in grads]
+        if self.clipvalue:
+            grads = [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
+
+    def _gradient_array(self, grad, variable):
+        grad = np.asarray(grad, dtype=variable.dtype)
+        if grad.shape != variable.shape:
+            raise ValueError(
+                f"{type(self).__name__}.apply_gradients: the gradient of variable "
+                f"{variable.name!r} has shape {grad.shape}, expected the variable's shape "
+                f"{variable.shape}."
+            )
+        return grad
+
+    def _begin_step(self, t):
+        """Work shared by all weights of step ``t`` (Nadam's momentum schedule)."""
+
+    def _update_step(self, value, grad, slots, learning_rate, t):
+        """The new value of one weight; update ``slots`` (a dict of arrays) in place."""
+        raise NotImplementedError(f"{type(self).__name__}._update_step")
+
+    # --- slots, and saving them ------------------------------------------------------------
+    def build(self, var_list):
+        """Create zero slots for the Variables of ``var_list`` that have none yet.
+
+        ``apply_gradients`` calls it; call it yourself to create the slots (for example
+        before ``set_weights``). Weights passed to ``set_weights`` before the first build are
+        restored here.
+        """
+        for variable in var_list:
+            if id(variable) not in self._slots:
+                self._variables.append(variable)
+                self._slots[id(variable)] = {
+                    name: np.zeros(variable.shape, dtype=variable.dtype) for name in self._slot_names
+                }
+        if self._pending_weights is not None and self._variables:
+            pending, self._pending_weights = self._pending_weights, None
+            self.set_weights(pending)
+
+    @property
+    def weights(self):
+        """The state as arrays: ``[iterations]`` then each slot of each weight (copies)."""
+        return [np.array(self.iterations, dtype=np.int64)] + [
+            self._slots[id(v)][name].copy() for name in self._slot_names for v in self._variables
+        ]
+
+    def get_weights(self):
+        return self.weights
+
+    def set_weights(self, weights):
+        """Restore a state from ``get_weights``. Before the slots exist, it is kept for ``build``."""
+        weights = list(weights)
+        if not self._variables:
+            self._pending_weights = weights
+            return
+        expected = 1 + len(self._slot_names) * len(self._variables)
+        if len(weights) != expected:
+            raise ValueError(
+                f"{type(self).__name__}.set_weights: expected {expected} arrays (iterations and "
+                f"{len(self._slot_names)} slot(s) for each of {len(self._variables)} weights), "
+                f"got {len(weights)}."
+            )
+        slots = iter(weights[1:])
+        for name in self._slot_names:
+            for variable in self._variables:
+                value = np.asarray(next(slots))
+                if value.shape != variable.shape:
+                    raise ValueError(
+                        f"{type(self).__name__}.set_weights: slot {name!r} of weight "
+                        f"{variable.name!r} has shape {value.shape}, expected {variable.shape}."
+                    )
+                self._slots[id(variable)][name] = value.astype(variable.dtype)
+        self.iterations = int(weights[0])
+        self._restore_step_state()
+
+    def _restore_step_state(self):
+        """Recompute any state that follows from ``iterations`` (Nadam's schedule)."""
+
+    # --- configuration ----------------------------------------------------------------------
+    def get_config(self):
+        config = {"learning_rate": self.learning_rate, "decay": self.decay}
+        if self.clipnorm is not None:
+            config["clipnorm"] = self.clipnorm
+        if self.clipvalue is not None:
+            config["clipvalue"] = self.clipvalue
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({settings})"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (Nesterov) momentum.
+
+    ``velocity = momentum * velocity - lr * g``, then ``w += velocity``, or with Nesterov
+    ``w += momentum * velocity - lr * g``.
+
+    Args:
+        learning_rate: float >= 0 (default 0.01).
+        momentum: float >= 0.
+        decay: float >= 0, learning-rate decay.
+        nesterov: whether to use Nesterov momentum.
+    """
+
+    _slot_names = ("moments",)
+
+    def __init__(self, learning_rate=0.01, momentum=0.0, decay=0.0, nesterov=False, **kwargs):
+        super().__init__(learning_rate, decay, **kwargs)
+        self.momentum = _non_negative(self, "momentum", momentum)
+        self.nesterov = bool(nesterov)
+
+    def _update_step(self, w, g, slots, lr, t):
+        velocity = self.momentum * slots["moments"] - lr * g
+        slots["moments"] = velocity
+        if self.nesterov:
+            return w + self.momentum * velocity - lr * g
+        return w + velocity
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class RMSprop(Optimizer):
+    """Divide the gradient by a running root mean square of recent gradients.
+
+    ``a = rho * a + (1 - rho) * g**2``, ``w -= lr * g / (sqrt(a) + epsilon)`` (Keras 2 puts
+    epsilon outside the square root).
+
+    Args:
+        learning_rate: float >= 0 (default 0.001).
+        rho: float in [0, 1), the decay of the running average.
+        epsilon: fuzz factor; ``K.epsilon()`` if None.
+        decay: float >= 0, learning-rate decay.
+    """
+
+    _slot_names = ("accumulators",)
+
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=None, decay=0.0, **kwargs):
+        super().__init__(learning_rate, decay, **kwargs)
+        self.rho = _fraction(self, "rho", rho)
+        self.epsilon = _epsilon(self, epsilon)
+
+    def _update_step(self, w, g, slots, lr, t):
+        a = self.rho * slots["accumulators"] + (1.0 - self.rho) * np.square(g)
+        slots["accumulators"] = a
+        return w - lr * g / (np.sqrt(a) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adagrad(Optimizer):
+    """Per-weight learning rates that shrink with the sum of all past squared gradients.
+
+    ``a += g**2``, ``w -= lr * g / (sqrt(a) + epsilon)``; the accumulators start at 0.
+
+    Args:
+        learning_rate: float >= 0 (default 0.01).
+        epsilon: fuzz factor; ``K.epsilon()`` if None.
+        decay: float >= 0, learning-rate decay.
+    """
+
+    _slot_names = ("accumulators",)
+
+    def __init__(self, learning_rate=0.01, epsilon=None, decay=0.0, **kwargs):
+        super().__init__(learning_rate, decay, **kwargs)
+        self.epsilon = _epsilon(self, epsilon)
+
+    def _update_step(self, w, g, slots, lr, t):
+        a = slots["accumulators"] + np.square(g)
+        slots["accumulators"] = a
+        return w - lr * g / (np.sqrt(a) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+class Adadelta(Optimizer):
+    """Adagrad with running averages, scaled by the running size of past updates.
+
+    ``a = rho a + (1 - rho) g**2``; ``update = g sqrt(d + eps) / sqrt(a + eps)``;
+    ``w -= lr * update``; ``d = rho d + (1 - rho) update**2``.
+
+    Args:
+        learning_rate: float >= 0 (default 1.0, as in Keras 2).
+        rho: float in [0, 1), the decay of both running averages.
+        epsilon: fuzz factor; ``K.epsilon()`` if None.
+        decay: float >= 0, learning-rate decay.
+    """
+
+    _slot_names = ("accumulators", "delta_accumulators")
+
+    def __init__(self, learning_rate=1.0, rho=0.95, epsilon=None, decay=0.0, **kwargs):
+        super().__init__(learning_rate, decay, **kwargs)
+        self.rho = _fraction(self, "rho", rho)
+        self.epsilon = _epsilon(self, epsilon)
+
+    def _update_step(self, w, g, slots, lr, t):
+        a = self.rho * slots["accumulators"] + (1.0 - self.rho) * np.square(g)
+        d = slots["delta_accumulators"]
+        update = g * np.sqrt(d + self.epsilon) / np.sqrt(a + self.epsilon)
+        slots["accumulators"] = a
+        slots["delta_accumulators"] = self.rho * d + (1.0 - self.rho) * np.square(update)
+        return w - lr * update
+
+    def get_config(self):
+        return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
+
+
+class Adam(Optimizer):
+    """Adaptive moment estimation, with the bias correction folded into the step size.
+
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g**2``,
+    ``w -= lr sqrt(1 - b2**t) / (1 - b1**t) * m / (sqrt(v) + eps)``; with ``amsgrad``
+    the running maximum of ``v`` replaces ``v`` in the denominator.
+
+    Args:
+        learning_rate: float >= 0 (default 0.001).
+        beta_1, beta_2: floats in [0, 1), the decays of the two moment estimates.
+        epsilon: fuzz factor; ``K.epsilon()`` if None.
+        decay: float >= 0, learning-rate decay.
+        amsgrad: whether to use the AMSGrad variant.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate, decay, **kwargs)
+        self.beta_1 = _fraction(self, "beta_1", beta_1)
+        self.beta_2 = _fraction(self, "beta_2", beta_2)
+        self.epsilon = _epsilon(self, epsilon)
+        self.amsgrad = bool(amsgrad)
+        self._slot_names = ("m", "v", "vhat") if self.amsgrad else ("m", "v")
+
+    def _update_step(self, w, g, slots, lr, t):
+        lr_t = lr * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
+        m = self.beta_1 * slots["m"] + (1.0 - self.beta_1) * g
+        v = self.beta_2 * slots["v"] + (1.0 - self.beta_2) * np.square(g)
+        slots["m"], slots["v"] = m, v
+        if self.amsgrad:
+            v = slots["vhat"] = np.maximum(slots["vhat"], v)
+        return w - lr_t * m / (np.sqrt(v) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class Adamax(Optimizer):
+    """Adam with the infinity norm: ``u = max(b2 u, |g|)``, ``w -= lr / (1 - b1**t) * m / (u + eps)``.
+
+    Args:
+        learning_rate: float >= 0 (default 0.002).
+        beta_1, beta_2: floats in [0, 1).
+        epsilon: fuzz factor; ``K.epsilon()`` if None.
+        decay: float >= 0, learning-rate decay.
+    """
+
+    _slot_names = ("m", "u")
+
+    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=None, decay=0.0,
+                 **kwargs):
+        super().__init__(learning_rate, decay, **kwargs)
+        self.beta_1 = _fraction(self, "beta_1", beta_1)
+        self.beta_2 = _fraction(self, "beta_2", beta_2)
+        self.epsilon = _epsilon(self, epsilon)
+
+    def _update_step(self, w, g, slots, lr, t):
+        lr_t = lr / (1.0 - self.beta_1 ** t)
+        m = self.beta_1 * slots["m"] + (1.0 - self.beta_1) * g
+        u = np.maximum(self.beta_2 * slots["u"], np.abs(g))
+        slots["m"], slots["u"] = m, u
+        return w - lr_t * m / (u + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum and Keras 2's warming momentum schedule.
+
+    The momentum of step ``t`` is ``mu_t = beta_1 (1 - 0.5 * 0.96 ** (t * schedule_decay))``;
+    ``m_schedule`` is the product ``mu_1 ... mu_t``. Then, with ``g' = g / (1 - m_schedule)``,
+    ``m' = m / (1 - m_schedule * mu_{t+1})`` and ``v' = v / (1 - b2**t)``:
+    ``w -= lr ((1 - mu_t) g' + mu_{t+1} m') / (sqrt(v') + eps)``.
+
+    Args:
+        learning_rate: float >= 0 (default 0.002).
+        beta_1, beta_2: floats in [0, 1).
+        epsilon: fuzz factor; ``K.epsilon()`` if None.
+        schedule_decay: float >= 0 (default 0.004).
+        decay: float >= 0, learning-rate decay. Keras 2.2.4's Nadam has none (0 there, as here
+            by default); tf.keras accepts it, and so does minikeras.
+    """
+
+    _slot_names = ("m", "v")
+
+    def __init__(self, learning_rate=0.002, beta_1=0.9, beta_2=0.999, epsilon=None,
+                 schedule_decay=0.004, decay=0.0, **kwargs):
+        super().__init__(learning_rate, decay, **kwargs)
+        self.beta_1 = _fraction(self, "beta_1", beta_1)
+        self.beta_2 = _fraction(self, "beta_2", beta_2)
+        self.epsilon = _epsilon(self, epsilon)
+        self.schedule_decay = _non_negative(self, "schedule_decay", schedule_decay)
+        self._m_schedule = 1.0
+
+    def _momentum(self, t):
+        return self.beta_1 * (1.0 - 0.5 * 0.96 ** (t * self.schedule_decay))
+
+    def _begin_step(self, t):
+        self._mu_t, self._mu_next = self._momentum(t), self._momentum(t + 1)
+        self._m_schedule *= self._mu_t
+
+    def _restore_step_state(self):
+        steps = np.arange(1, self.iterations + 1, dtype=np.float64)
+        self._m_schedule = float(np.prod(self._momentum(steps)))
+
+    def _update_step(self, w, g, slots, lr, t):
+        m = self.beta_1 * slots["m"] + (1.0 - self.beta_1) * g
+        v = self.beta_2 * slots["v"] + (1.0 - self.beta_2) * np.square(g)
+        slots["m"], slots["v"] = m, v
+        g_prime = g / (1.0 - self._m_schedule)
+        m_prime = m / (1.0 - self._m_schedule * self._mu_next)
+        v_prime = v / (1.0 - self.beta_2 ** t)
+        m_bar = (1.0 - self._mu_t) * g_prime + self._mu_next * m_prime
+        return w - lr * m_bar / (np.sqrt(v_prime) + self.epsilon)
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "schedule_decay": self.schedule_decay}
+
+
+# --- argument checks ----------------------------------------------------------------------------
+def _as_float(value):
+    """``value`` as a float if it is a real number (NumPy scalars and 0-d arrays too), else None."""
+    if isinstance(value, (bool, str, bytes)):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _non_negative(optimizer, name, value):
+    number = _as_float(value)
+    if number is None or not number >= 0:
+        raise ValueError(f"{type(optimizer).__name__}: `{name}` must be a number >= 0, got {value!r}.")
+    return number
+
+
+def _fraction(optimizer, name, value):
+    number = _as_float(value)
+    if number is None or not 0 <= number < 1:
+        raise ValueError(f"{type(optimizer).__name__}: `{name}` must be a number in [0, 1), got {value!r}.")
+    return number
+
+
+def _epsilon(optimizer, value):
+    return config.epsilon() if value is None else _non_negative(optimizer, "epsilon", value)
+
+
+# --- lookup by name, and configs ----------------------------------------------------------------
+_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam)}
+
+
+def serialize(optimizer):
+    """``{'class_name': ..., 'config': ...}`` of an optimizer."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+def deserialize(config, custom_objects=None):
+    """The optimizer described by ``serialize``'s dict; class names are case-insensitive."""
+    return deserialize_keras_object(
+        config, _OPTIMIZERS, custom_objects, kind="optimizer", ignore_case=True)
+
+
+def get(identifier):
+    """An optimizer from an instance (returned as is), a name (``'adam'``) or a config dict.
+
+    Raises:
+        ValueError: if ``identifier`` is none of these, or names no known optimizer.
+    """
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        return deserialize({"class_name": identifier, "config": {}})
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")

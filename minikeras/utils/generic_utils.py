@@ -1,0 +1,201 @@
+"""Small helpers shared across minikeras: the training progress bar, and lookup by name.
+
+``Progbar`` prints what ``model.fit`` shows, in Keras 2's format::
+
+    12/60 [=====>........................] - ETA: 3s - loss: 0.2345 - acc: 0.9123
+    60/60 [==============================] - 4s 70ms/step - loss: 0.2012 - acc: 0.9301
+
+``deserialize_keras_object`` turns a name or a ``{'class_name', 'config'}`` dict into a
+function or an object; optimizers, losses and metrics use it for their ``get``.
+"""
+import sys
+import time
+
+import numpy as np
+
+__all__ = ["Progbar", "deserialize_keras_object", "to_list"]
+
+
+def _clock():
+    """Seconds, for the progress bar (a function so that tests can replace it)."""
+    return time.time()
+
+
+class Progbar:
+    """A progress bar with running averages of the logged values.
+
+    Args:
+        target: the total number of steps (or samples) expected; None if unknown.
+        width: the width of the bar, in characters.
+        verbose: 0 silent, 1 the bar (redrawn at most every ``interval`` seconds),
+            2 one line at the end only.
+        interval: the minimum time between two redraws of the bar, in seconds.
+        stateful_metrics: names of values that are shown as given instead of being
+            averaged over the steps (for metrics that already are running averages).
+
+    A value logged at ``update(current, [('loss', x)])`` counts for the
+    ``current - previous current`` steps it covers: with batches of samples as steps, the
+    shown loss is the mean over samples.
+
+    Example:
+        >>> bar = Progbar(target=2, verbose=2)
+        >>> bar.update(1, [("loss", 0.5)])
+        >>> bar.update(2, [("loss", 0.3)])
+         - 0s - loss: 0.4000
+    """
+
+    def __init__(self, target, width=30, verbose=1, interval=0.05, stateful_metrics=None):
+        self.target = target
+        self.width = width
+        self.verbose = verbose
+        self.interval = interval
+        self.stateful_metrics = set(stateful_metrics or ())
+        # On a terminal (or in a notebook) the bar is redrawn in place; elsewhere (a log
+        # file, a pipe) every redraw is a new line.
+        self._dynamic_display = (
+            (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()) or "ipykernel" in sys.modules
+        )
+        self._total_width = 0
+        self._seen_so_far = 0
+        self._values = {}  # name -> [weighted sum, weight]; insertion order is display order
+        self._start = _clock()
+        self._last_update = 0.0
+
+    def update(self, current, values=None):
+        """Move the bar to step ``current`` and log ``values`` (a list of (name, value))."""
+        steps = current - self._seen_so_far
+        for name, value in values or ():
+            value = float(np.mean(value))
+            if name in self.stateful_metrics:
+                self._values[name] = [value, 1]
+            elif name in self._values:
+                self._values[name][0] += value * steps
+                self._values[name][1] += steps
+            else:
+                self._values[name] = [value * steps, steps]
+        self._seen_so_far = current
+
+        now = _clock()
+        finished = self.target is not None and current >= self.target
+        if self.verbose == 1:
+            if now - self._last_update < self.interval and not finished and self.target is not None:
+                return
+            self._draw_bar(current, now, finished)
+        elif self.verbose == 2 and (finished or self.target is None):
+            sys.stdout.write(f" - {now - self._start:.0f}s{self._values_text()}\n")
+            sys.stdout.flush()
+        self._last_update = now
+
+    def add(self, n, values=None):
+        """Advance the bar by ``n`` steps."""
+        self.update(self._seen_so_far + n, values)
+
+    def _draw_bar(self, current, now, finished):
+        previous_width = self._total_width
+        if self._dynamic_display:
+            sys.stdout.write("\b" * previous_width + "\r")
+        else:
+            sys.stdout.write("\n")
+
+        if self.target is not None:
+            digits = len(str(self.target))
+            filled = int(self.width * min(current / self.target, 1.0)) if self.target else self.width
+            bar = f"{current:{digits}d}/{self.target} ["
+            if filled > 0:
+                bar += "=" * (filled - 1) + ("=" if finished else ">")
+            bar += "." * (self.width - filled) + "]"
+        else:
+            bar = f"{current:7d}/Unknown"
+
+        time_per_step = (now - self._start) / current if current else 0.0
+        if self.target is not None and not finished:
+            info = f" - ETA: {_format_eta(time_per_step * (self.target - current))}"
+        else:
+            info = f" - {now - self._start:.0f}s {_format_step_time(time_per_step)}"
+        info += self._values_text()
+
+        self._total_width = len(bar) + len(info)
+        if previous_width > self._total_width:
+            info += " " * (previous_width - self._total_width)  # wipe a longer previous line
+        if finished:
+            info += "\n"
+        sys.stdout.write(bar + info)
+        sys.stdout.flush()
+
+    def _values_text(self):
+        text = ""
+        for name, (total, count) in self._values.items():
+            average = total / max(1, count)
+            # Small values in scientific notation so that they do not print as 0.0000.
+            text += f" - {name}: {average:.4f}" if abs(average) > 1e-3 else f" - {name}: {average:.4e}"
+        return text
+
+
+def _format_eta(seconds):
+    if seconds > 3600:
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    if seconds > 60:
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"{int(seconds)}s"
+
+
+def _format_step_time(seconds):
+    if seconds >= 1:
+        return f"{seconds:.0f}s/step"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.0f}ms/step"
+    return f"{seconds * 1e6:.0f}us/step"
+
+
+def to_list(x):
+    """``x`` if it is a list, ``list(x)`` for a tuple, else ``[x]``."""
+    if isinstance(x, list):
+        return x
+    if isinstance(x, tuple):
+        return list(x)
+    return [x]
+
+
+def deserialize_keras_object(identifier, module_objects, custom_objects=None, kind="object",
+                             ignore_case=False):
+    """Look up a function or build an object from a name or a ``{'class_name', 'config'}`` dict.
+
+    Args:
+        identifier: a string (a function's name, or a class built without arguments) or a
+            dict ``{'class_name': name, 'config': {...}}`` (a class built with ``from_config``).
+        module_objects: ``{name: function or class}``, the built-in choices.
+        custom_objects: extra ``{name: function or class}``, searched first.
+        kind: what is looked up, for the error message (``'optimizer'``, ``'loss'``, ...).
+        ignore_case: match names case-insensitively (optimizer classes: ``'adam'``).
+
+    Raises:
+        ValueError: if the name is unknown or the identifier is neither a string nor a dict.
+    """
+    if isinstance(identifier, dict):
+        if "class_name" not in identifier:
+            raise ValueError(f"Unknown {kind} config {identifier!r}: expected a 'class_name' key.")
+        name, config = identifier["class_name"], identifier.get("config") or {}
+    elif isinstance(identifier, str):
+        name, config = identifier, None
+    else:
+        raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
+
+    choices = dict(custom_objects or {})
+    for key, value in module_objects.items():
+        choices.setdefault(key, value)
+    found = choices.get(name)
+    if found is None and ignore_case:
+        lowered = {key.lower(): value for key, value in choices.items()}
+        found = lowered.get(name.lower())
+    if found is None:
+        raise ValueError(
+            f"Unknown {kind}: {name!r}. Known: {', '.join(sorted(module_objects))}; pass "
+            "custom_objects={name: object} for your own."
+        )
+    if isinstance(found, type):
+        if config is None:
+            return found()
+        if hasattr(found, "from_config"):
+            return found.from_config(config)
+        return found(**config)
+    return found
