@@ -72,7 +72,6 @@ class Model(Trainer, Layer):
         Layer.__init__(self, name=name, **kwargs)
         self.inputs, self.outputs = [], []
         self._input_layers, self._output_layers = [], []
-        self._output_coordinates = []
         self._graph_layers = []
         self._nodes_by_depth = {}
         self._network_nodes = set()
@@ -95,7 +94,6 @@ class Model(Trainer, Layer):
         self.inputs, self.outputs = inputs, outputs
         self._input_layers = [x._keras_history[0] for x in inputs]
         self._output_layers = [x._keras_history[0] for x in outputs]
-        self._output_coordinates = [x._keras_history for x in outputs]
 
         nodes_in_order, layer_order = self._collect_nodes(outputs)
         self._network_nodes = set(nodes_in_order)
@@ -119,6 +117,7 @@ class Model(Trainer, Layer):
                 )
         self.input_spec = [_spec_of(x) for x in inputs]
         self.dtype = str(outputs[0].dtype)  # the dtype of what the model returns
+        self._compiled = None  # metric names depend on the outputs: resolved again when needed
         self.built = True
 
     def _check_graph_ends(self, inputs, outputs):

@@ -66,18 +66,29 @@ class Sequential(Model):
             self._explicit_input = True
             self._rebuild_graph()
             return
-        if self._input_tensor is None and not self._stack:
-            batch_shape = _batch_input_shape_of(layer)
-            if batch_shape is not None:
-                self._input_tensor = Input(batch_shape=batch_shape, dtype=layer.dtype,
-                                           name=f"{layer.name}_input")
         previous = self._stack_outputs[-1] if self._stack_outputs else self._input_tensor
+        if previous is None and not self._stack and _batch_input_shape_of(layer) is not None:
+            previous = Input(batch_shape=_batch_input_shape_of(layer), dtype=layer.dtype,
+                             name=f"{layer.name}_input")
+        if previous is None:  # deferred: the graph is built when the input shape is known
+            self._stack.append(layer)
+            if len(self._stack) == 1:
+                self.dtype = layer.dtype  # data given to a deferred model takes this dtype
+            return
+        output = self._call_in_chain(layer, previous)  # may raise: nothing is changed yet
+        if self._input_tensor is None:
+            self._input_tensor = previous
         self._stack.append(layer)
-        if previous is not None:
-            self._stack_outputs.append(self._call_in_chain(layer, previous))
+        self._stack_outputs.append(output)
+        try:
             self._rebuild_graph()
-        elif len(self._stack) == 1:
-            self.dtype = layer.dtype  # data given to a deferred model takes the first layer's dtype
+        except ValueError:  # e.g. a duplicate layer name: leave the model as it was
+            self._stack.pop()
+            self._stack_outputs.pop()
+            if not self._stack and not self._explicit_input:
+                self._input_tensor = None
+            self._rebuild_graph()
+            raise
 
     def pop(self):
         """Remove the last layer."""

@@ -739,7 +739,8 @@ def _graceful_interrupt():
     Ctrl-C keeps its usual behaviour.
     """
     state = _InterruptState()
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # Ctrl-C ignored: keep it so
         yield state
         return
 

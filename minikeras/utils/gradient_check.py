@@ -61,15 +61,16 @@ def gradient_errors(fn, inputs, output_gradient=None, eps=1e-6, seed=0):
     for t, grad in zip(tensors, analytic):
         numeric = np.zeros(t.shape)
         values = t._value  # perturbed in place; a Variable's own array is a private copy
-        flat = values.reshape(-1)
-        for i in range(flat.size):
-            original = flat[i]
-            flat[i] = original + eps
+        for i in range(values.size):
+            # An index tuple, not a flattened view: works for any memory layout.
+            index = np.unravel_index(i, values.shape)
+            original = values[index]
+            values[index] = original + eps
             plus = loss()
-            flat[i] = original - eps
+            values[index] = original - eps
             minus = loss()
-            flat[i] = original
-            numeric.reshape(-1)[i] = (plus - minus) / (2 * eps)
+            values[index] = original
+            numeric[index] = (plus - minus) / (2 * eps)
         exact = np.zeros(t.shape) if grad is None else np.asarray(grad.numpy(), dtype=np.float64)
         difference = np.abs(exact - numeric)
         scale = max(np.abs(exact).max(initial=0.0), np.abs(numeric).max(initial=0.0), 1e-12)
@@ -122,4 +123,4 @@ def _as_float64(x, position):
         return x
     if isinstance(x, Tensor):
         x = x.numpy()
-    return Tensor(np.array(x, dtype=np.float64))
+    return Tensor(np.array(x, dtype=np.float64, order="C"))

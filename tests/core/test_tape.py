@@ -250,3 +250,28 @@ def test_variable_assign_checks_shape():
 def test_top_level_aliases():
     assert minikeras.GradientTape is GradientTape
     assert minikeras.Tensor is Tensor and minikeras.Variable is Variable
+
+
+def test_gradient_checker_handles_any_memory_layout():
+    from minikeras.utils import check_gradients
+
+    transposed = np.random.default_rng(0).random((2, 3)).T
+    assert check_gradients(lambda t: t * t, [transposed]) < 1e-8
+    assert check_gradients(lambda t: t * t, [Variable(transposed)]) < 1e-8
+
+
+def test_gradient_checker_reports_a_wrong_rule():
+    from minikeras.ops.base import Op
+    from minikeras.utils import assert_gradients_close, check_gradients
+
+    class WrongSquare(Op):
+        def forward(self, x):
+            return x * x
+
+        def backward(self, grad):
+            return grad * self.inputs[0]  # should be 2x
+
+    x = np.array([0.5, 1.0, 1.5])
+    assert check_gradients(WrongSquare.apply, [x]) > 0.4
+    with pytest.raises(AssertionError, match="gradient of input 0 is off"):
+        assert_gradients_close(WrongSquare.apply, [x])

@@ -314,11 +314,12 @@ def _fixture_cases():
             yield pytest.param(group, name, id=f"{group}-{name}")
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("group, name", list(_fixture_cases()))
-def test_matches_keras(group, name):
+def test_matches_keras(group, name, dtype):
     data = _fixture(group)
     spec = json.loads(str(data[f"{name}/config"]))
-    layer = KERAS_CLASSES[spec["class_name"]](dtype="float64", **spec["kwargs"])
+    layer = KERAS_CLASSES[spec["class_name"]](dtype=dtype, **spec["kwargs"])
     x = data[f"{name}/x"]
     layer.build(x.shape)
     weights = [data[f"{name}/w{i}"] for i in range(len(layer.weights))]
@@ -327,8 +328,12 @@ def test_matches_keras(group, name):
     call_kwargs = {"mask": data[f"{name}/mask"]} if f"{name}/mask" in data.files else {}
     y = layer(x, **call_kwargs)
     expected = data[f"{name}/y"]
+    assert y.dtype == dtype
     assert y.shape == expected.shape == layer.compute_output_shape(x.shape)
-    np.testing.assert_allclose(y.numpy(), expected, rtol=spec["rtol"], atol=1e-12)
+    if dtype == "float64":
+        np.testing.assert_allclose(y.numpy(), expected, rtol=spec["rtol"], atol=1e-12)
+    else:
+        np.testing.assert_allclose(y.numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
 # --- the examples in the docstrings run ----------------------------------------------------------

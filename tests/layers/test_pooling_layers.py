@@ -134,7 +134,7 @@ def test_global_average_pooling_1d_averages_the_unmasked_steps(data_format):
     mask = np.array([[True, False, True, True], [False, False, True, False]])
     layer = GlobalAveragePooling1D(data_format, dtype="float64")
     assert layer.supports_masking
-    layout = x if data_format == "channels_last" else np.moveaxis(x, -1, 1)
+    layout = x if data_format == "channels_last" else np.ascontiguousarray(np.moveaxis(x, -1, 1))
     y = layer(layout, mask=mask)
     expected = np.stack([x[0, [0, 2, 3]].mean(axis=0), x[1, 2]])
     np.testing.assert_allclose(y.numpy(), expected, rtol=1e-12)
@@ -243,3 +243,14 @@ def test_unknown_sizes_stay_unknown():
 
 def re_tuple(shape):
     return str(tuple(shape)).replace("(", r"\(").replace(")", r"\)")
+
+
+@pytest.mark.parametrize("cls", WINDOWED + GLOBAL)
+def test_set_weights_on_a_layer_without_weights(cls):
+    layer = cls(name="l")
+    layer.build((1,) + (4,) * rank_of(cls) + (1,))
+    layer.set_weights([])
+    assert layer.weights == [] and layer.count_params() == 0
+    with pytest.raises(ValueError, match=r"Layer 'l': set_weights expected a list of 0 arrays \(shapes "
+                                         r"\[\]\), but received 1\."):
+        layer.set_weights([np.zeros(3)])

@@ -250,3 +250,15 @@ def test_unknown_sizes_stay_unknown():
     assert Cropping3D(1, **CF).compute_output_shape((None, 2, None, 4, 5)) == (None, 2, None, 2, 3)
     assert UpSampling1D(3).compute_output_shape((None, None, 4)) == (None, None, 4)
     assert UpSampling2D(2, interpolation="bilinear").compute_output_shape((2, 3, None, 1)) == (2, 6, None, 1)
+
+
+@pytest.mark.parametrize("cls", [ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D,
+                                 Cropping3D, UpSampling1D, UpSampling2D, UpSampling3D])
+def test_set_weights_on_a_layer_without_weights(cls):
+    layer = cls(name="l")
+    layer.build((1,) + (4,) * int(cls.__name__[-2]) + (1,))
+    layer.set_weights([])
+    assert layer.weights == [] and layer.count_params() == 0
+    with pytest.raises(ValueError, match=r"Layer 'l': set_weights expected a list of 0 arrays \(shapes "
+                                         r"\[\]\), but received 1\."):
+        layer.set_weights([np.zeros(3)])

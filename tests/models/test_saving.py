@@ -245,3 +245,24 @@ def test_overwrite_false_refuses_an_existing_file(tmp_path):
     mlp().save_weights(str(path))
     with pytest.raises(ValueError, match="already exists and overwrite=False"):
         mlp().save_weights(str(path), overwrite=False)
+
+
+def test_loss_objects_and_custom_functions_survive_saving(tmp_path):
+    from minikeras import losses
+
+    def doubled_mse(y_true, y_pred):
+        return 2.0 * losses.mean_squared_error(y_true, y_pred)
+
+    x = Input(shape=(3,), name="x")
+    model = Model(x, [Dense(1, name="logit")(x), Dense(2, name="value")(x)])
+    model.compile("sgd", loss={"logit": losses.BinaryCrossentropy(from_logits=True), "value": doubled_mse},
+                  metrics={"logit": ["accuracy"]})
+    rng = np.random.default_rng(0)
+    data, labels, values = rng.standard_normal((8, 3)), rng.integers(0, 2, (8, 1)), rng.standard_normal((8, 2))
+    expected = model.evaluate(data, [labels, values], verbose=0)
+    model.save(str(tmp_path / "m.npz"))
+    with pytest.raises(ValueError, match="doubled_mse"):
+        load_model(str(tmp_path / "m.npz"))
+    clone = load_model(str(tmp_path / "m.npz"), custom_objects={"doubled_mse": doubled_mse})
+    assert clone.metrics_names == model.metrics_names == ["loss", "logit_loss", "value_loss", "logit_acc"]
+    np.testing.assert_allclose(clone.evaluate(data, [labels, values], verbose=0), expected, rtol=1e-6)

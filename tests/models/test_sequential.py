@@ -145,3 +145,12 @@ def test_float64_model_keeps_float64():
     assert model(np.ones((1, 3))).dtype == np.float64
     deferred = Sequential([Dense(2, dtype="float64")])
     assert deferred(np.ones((1, 3))).dtype == np.float64
+
+
+def test_a_failed_add_leaves_the_model_unchanged():
+    model = Sequential([Dense(4, input_shape=(3,), name="twin")])
+    with pytest.raises(ValueError, match="the name 'twin' is used 2 times"):
+        model.add(Dense(2, name="twin"))
+    assert [l.name for l in model.layers] == ["twin"] and model.output_shape == (None, 4)
+    model.add(Dense(2))
+    assert model.output_shape == (None, 2)

@@ -11,6 +11,7 @@ from minikeras.layers.convolutional.conv2d import Conv2D
 from minikeras.layers.core.dense import Dense
 from minikeras.layers.core.flatten import Flatten
 from minikeras.layers.core.input_layer import Input
+from minikeras.layers.core.masking import Masking
 from minikeras.layers.pooling.max_pooling import MaxPooling2D
 from minikeras.models import Model, Sequential
 
@@ -132,6 +133,34 @@ def test_sample_weight_errors():
         model.fit(x, y, sample_weight=np.ones(3), verbose=0)
 
 
+def test_masked_timesteps_do_not_count_in_the_loss():
+    model = Sequential([Masking(0.0, input_shape=(4, 3)),
+                        Dense(2, kernel_initializer="ones", bias_initializer="ones")])
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="mse")
+    x = np.ones((2, 4, 3), dtype=np.float32)
+    x[0, 2:] = 0.0  # two masked timesteps: their output is the bias, 1
+    y = np.zeros((2, 4, 2), dtype=np.float32)
+    per_step = np.array([[16, 16, 1, 1], [16, 16, 16, 16]], dtype=np.float64)
+    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], dtype=np.float64)
+    expected = np.mean(per_step * mask) / np.mean(mask)  # Keras 2: rescaled by the kept fraction
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(expected)
+
+
+def test_temporal_sample_weights_and_weighted_metrics():
+    model = Sequential([Dense(1, input_shape=(3, 2), kernel_initializer="ones")])
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="mse", metrics=["mae"],
+                  weighted_metrics=["mae"], sample_weight_mode="temporal")
+    assert model.metrics_names == ["loss", "mean_absolute_error", "weighted_mean_absolute_error"]
+    x = np.arange(12, dtype=np.float32).reshape(2, 3, 2)
+    y = np.zeros((2, 3, 1), dtype=np.float32)
+    error = x.sum(-1)  # (2, 3)
+    weights = np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 1.0]])
+    loss, mae, weighted_mae = model.test_on_batch(x, y, sample_weight=weights)
+    assert loss == pytest.approx(np.sum(error ** 2 * weights) / 3)
+    assert mae == pytest.approx(np.mean(error))
+    assert weighted_mae == pytest.approx(np.sum(error * weights) / 3)
+
+
 # --- logs, validation, multi-output --------------------------------------------------------------
 def test_validation_split_takes_the_last_samples_before_shuffling():
     rng = np.random.default_rng(0)
@@ -147,6 +176,8 @@ def test_validation_split_takes_the_last_samples_before_shuffling():
     assert history.history["loss"][0] == pytest.approx(model.evaluate(x[:40], y[:40], verbose=0), rel=1e-5)
     with pytest.raises(ValueError, match="validation_split must be in"):
         model.fit(x, y, validation_split=1.5, verbose=0)
+    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0, validation_data=(x, y), validation_steps=2)
+    assert history.history["val_loss"][0] == pytest.approx(model.evaluate(x[:8], y[:8], verbose=0), rel=1e-5)
 
 
 def test_validation_data_and_log_keys():

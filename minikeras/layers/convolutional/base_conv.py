@@ -10,14 +10,13 @@ Keras' names and shapes, adds the bias along the channel axis, applies the activ
 computes the output shape and serialises the configuration. The layers differ in very
 little, so each overrides one or two small hooks:
 
-==========================  ============================  ===========================
-layer                        ``_build_kernels``           ``_convolve``
-==========================  ============================  ===========================
-Conv1D / Conv2D / Conv3D     kernel ``(*k, C_in, filters)``  ``ops.conv``
-Conv2DTranspose / 3D         kernel ``(*k, filters, C_in)``  ``ops.conv_transpose``
-SeparableConv1D / 2D         depthwise + pointwise          ``depthwise_conv`` + ``conv``
-DepthwiseConv2D              depthwise ``(*k, C_in, dm)``   ``ops.depthwise_conv``
-==========================  ============================  ===========================
+* ``Conv1D/2D/3D``: ``BaseConv`` itself; kernel ``(*kernel_size, C_in, filters)``, ``ops.conv``;
+* ``Conv2DTranspose/3DTranspose`` (``BaseConvTranspose``): kernel
+  ``(*kernel_size, filters, C_in)``, ``ops.conv_transpose``, the transposed output length;
+* ``SeparableConv1D/2D`` (``BaseSeparableConv``): a depthwise and a pointwise kernel,
+  ``ops.depthwise_conv`` then a 1x1 ``ops.conv``;
+* ``DepthwiseConv2D``: one depthwise kernel ``(*kernel_size, C_in, depth_multiplier)``,
+  ``ops.depthwise_conv``, ``C_in * depth_multiplier`` output channels.
 
 The helpers at the top (``naming_errors``, ``check_positive_sizes``, ``check_window_fits``,
 ...) are also used by the pooling, padding, cropping and upsampling layers, so that every
@@ -122,7 +121,8 @@ def check_window_fits(layer, what, input_shape, spatial, window, strides, paddin
         dilated = f" (dilated to {spans})" if spans != tuple(window) else ""
         raise ValueError(
             f"{layer_label(layer)}: the {what} {tuple(window)}{dilated} is larger than the padded "
-            f"input {tuple(padded)} (padding={padding!r}). Input shape received: {tuple(input_shape)}."
+            f"input {tuple(padded)} (padding={padding!r}). "
+            f"Input shape received: {tuple(input_shape)}."
         )
 
 
@@ -228,7 +228,7 @@ class BaseConv(Layer):
         outputs = self._convolve(inputs)
         if self.use_bias:
             outputs = K.bias_add(outputs, self.bias, data_format=self.data_format)
-        return outputs if self.activation is None else self.activation(outputs)
+        return self.activation(outputs)  # `activation=None` is `linear`, the identity
 
     def _convolve(self, inputs):
         return conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
@@ -337,8 +337,8 @@ class BaseConvTranspose(BaseConv):
         spatial = tuple(self._output_length(input_shape[a], i) for i, a in enumerate(axes))
         if any(size is not None and size <= 0 for size in spatial):
             raise ValueError(
-                f"{layer_label(self)}: the output would be empty: spatial output size {spatial} for "
-                f"an input of shape {tuple(input_shape)} (kernel_size={self.kernel_size}, "
+                f"{layer_label(self)}: the output would be empty: spatial output size {spatial} "
+                f"for an input of shape {tuple(input_shape)} (kernel_size={self.kernel_size}, "
                 f"padding={self.padding!r}, output_padding={self.output_padding})."
             )
 
@@ -392,7 +392,8 @@ class BaseSeparableConv(BaseConv):
             constraint=self.depthwise_constraint,
         )
         self.pointwise_kernel = self.add_weight(
-            "pointwise_kernel", (1,) * self.rank + (input_dim * self.depth_multiplier, self.filters),
+            "pointwise_kernel",
+            (1,) * self.rank + (input_dim * self.depth_multiplier, self.filters),
             initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint,
         )

@@ -7,7 +7,8 @@ __all__ = ["Conv1D", "Convolution1D"]
 class Conv1D(BaseConv):
     """1D convolution: each output step is a weighted sum of ``kernel_size`` input steps.
 
-    ``y[n, t, f] = activation(bias[f] + sum over (k, c) of x[n, t*s + k*d - pad, c] * kernel[k, c, f])``
+    ``y[n, t, f] = activation(bias[f] + sum_(k, c) x[n, t*s + k*d - pad, c] * kernel[k, c, f])``
+
     with ``s`` the stride, ``d`` the dilation and ``pad`` the zeros added before the input.
 
     Args:
@@ -48,8 +49,8 @@ class Conv1D(BaseConv):
 
     allowed_padding = ("valid", "same", "causal")
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
-                 dilation_rate=1, activation=None, use_bias=True,
+    def __init__(self, filters, kernel_size, strides=1, padding="valid",
+                 data_format="channels_last", dilation_rate=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
@@ -62,8 +63,8 @@ class Conv1D(BaseConv):
             bias_constraint=bias_constraint, **kwargs)
         if self.padding == "causal" and self.data_format != "channels_last":
             raise ValueError(
-                f"{layer_label(self)}: when using causal padding in `Conv1D`, `data_format` must be "
-                f"'channels_last' (temporal data). Received: data_format={self.data_format!r}."
+                f"{layer_label(self)}: when using causal padding in `Conv1D`, `data_format` "
+                f"must be 'channels_last' (temporal data). Received: data_format={self.data_format!r}."
             )
 
 

@@ -110,8 +110,9 @@ class Cropping2D(BaseCropping):
         >>> crop = Cropping2D(cropping=((2, 2), (4, 4)))
         >>> crop.compute_output_shape((None, 28, 28, 3))
         (None, 24, 20, 3)
-        >>> y = Cropping2D(cropping=((2, 2), (2, 2)))(Conv2D(64, (3, 3), padding="same")(crop(np.ones((1, 28, 28, 3)))))
-        >>> y.shape
+        >>> y = crop(np.ones((1, 28, 28, 3)))
+        >>> y = Conv2D(64, (3, 3), padding="same")(y)
+        >>> Cropping2D(cropping=((2, 2), (2, 2)))(y).shape
         (1, 20, 16, 64)
     """
 

@@ -89,7 +89,8 @@ class ZeroPadding2D(BaseZeroPadding):
         ``(batch, rows, cols, channels)`` or ``(batch, channels, rows, cols)``.
 
     Output shape:
-        ``(batch, padded_rows, padded_cols, channels)`` or ``(batch, channels, padded_rows, padded_cols)``.
+        ``(batch, padded_rows, padded_cols, channels)`` or
+        ``(batch, channels, padded_rows, padded_cols)``.
 
     Raises:
         ValueError: a negative or malformed ``padding``, an unknown ``data_format``; wrong

@@ -93,7 +93,8 @@ class AveragePooling3D(BasePooling):
 
     Example:
         >>> import numpy as np
-        >>> AveragePooling3D((1, 2, 2), data_format="channels_first")(np.ones((1, 2, 3, 4, 4))).shape
+        >>> pool = AveragePooling3D((1, 2, 2), data_format="channels_first")
+        >>> pool(np.ones((1, 2, 3, 4, 4))).shape
         (1, 2, 3, 2, 2)
     """
 
