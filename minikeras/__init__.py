@@ -11,7 +11,16 @@ from minikeras import config
 from minikeras.tensor import Tensor, Variable
 from minikeras.tape import GradientTape
 from minikeras import _kernels, kernels, ops, backend, utils
+from minikeras import activations, constraints, initializers, regularizers
+from minikeras import layers, losses, metrics, optimizers, callbacks, models, datasets
+from minikeras.layers import Input
+from minikeras.models import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Tensor", "Variable", "GradientTape", "backend", "config", "kernels", "ops", "utils"]
+__all__ = [
+    "Tensor", "Variable", "GradientTape", "Input", "Model", "Sequential",
+    "activations", "backend", "callbacks", "config", "constraints", "datasets", "initializers",
+    "kernels", "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers",
+    "utils",
+]

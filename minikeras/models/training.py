@@ -291,24 +291,12 @@ class Trainer:
         with _graceful_interrupt() as interrupt:
             callback_list.on_train_begin({})
             for epoch in range(initial_epoch, epochs):
-                if interrupt.requested:
+                if interrupt.requested:  # Ctrl-C during the previous epoch's validation or callbacks
                     break
                 callback_list.on_epoch_begin(epoch, {})
                 epoch_logs = {}
-                completed = True
-                for batch_index, ids in enumerate(batches.epoch()):
-                    batch_logs = {"batch": batch_index, "size": len(ids)}
-                    callback_list.on_train_batch_begin(batch_index, batch_logs)
-                    outs = self._train_step(*_take_all((xs, ys, weights), ids))
-                    batch_logs.update(zip(labels, outs))
-                    callback_list.on_train_batch_end(batch_index, batch_logs)
-                    if self.stop_training or interrupt.requested:
-                        completed = False
-                        break
-                if interrupt.requested:
-                    if verbose:
-                        print(f"\nTraining interrupted (Ctrl-C) during epoch {epoch + 1}/{epochs}, after "
-                              f"batch {batch_index + 1}: returning the history of the completed epochs.")
+                completed = self._train_epoch(batches.epoch(), (xs, ys, weights), labels, callback_list, interrupt)
+                if interrupt.requested:  # an unfinished epoch is not logged
                     break
                 if completed and validation is not None:
                     val_outs = self._test_loop(*validation, batch_size=batch_size, verbose=0,
@@ -317,8 +305,24 @@ class Trainer:
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
+            if interrupt.requested and verbose:
+                print(f"\nTraining interrupted (Ctrl-C) during epoch {epoch + 1}/{epochs}: "
+                      "returning the history of the completed epochs.")
             callback_list.on_train_end({})
         return self.history
+
+    def _train_epoch(self, batches, arrays, labels, callback_list, interrupt):
+        """One training step per batch; False if stopped early (a callback, or Ctrl-C)."""
+        for batch_index, ids in enumerate(batches):
+            batch_logs = {"batch": batch_index, "size": len(ids)}
+            callback_list.on_train_batch_begin(batch_index, batch_logs)
+            outs = self._train_step(*_take_all(arrays, ids))
+            batch_logs.update(zip(labels, outs))
+            callback_list.on_train_batch_end(batch_index, batch_logs)
+            # Checked between steps only, so that Ctrl-C never leaves a half-applied update.
+            if self.stop_training or interrupt.requested:
+                return False
+        return True
 
     # --- evaluate and predict ---------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None,
@@ -334,11 +338,10 @@ class Trainer:
         callback_list = callbacks_module.CallbackList(callbacks)
         callback_list.set_model(self)
         outs = self._test_loop(xs, ys, weights, batch_size=batch_size, verbose=verbose, steps=steps,
-                               callback_list=callback_list, hooks_begin_end=True)
+                               callback_list=callback_list)
         return _scalar_or_list(outs)
 
-    def _test_loop(self, xs, ys, weights, batch_size, verbose, steps=None, callback_list=None,
-                   hooks_begin_end=True):
+    def _test_loop(self, xs, ys, weights, batch_size, verbose, steps=None, callback_list=None):
         from minikeras.utils.generic_utils import Progbar
 
         labels = self._compiled_state()["labels"]
@@ -348,7 +351,7 @@ class Trainer:
             batches = batches[:steps]
         seen = sum(len(range(*b.indices(n))) for b in batches)
         progbar = Progbar(target=seen) if verbose == 1 else None
-        if callback_list is not None and hooks_begin_end:
+        if callback_list is not None:
             callback_list.on_test_begin({})
         totals, done = np.zeros(len(labels)), 0
         for batch_index, ids in enumerate(batches):
@@ -365,7 +368,7 @@ class Trainer:
             if progbar is not None:
                 progbar.update(done, list(zip(labels, outs)))
         outs = [float(v) for v in totals / max(done, 1)]
-        if callback_list is not None and hooks_begin_end:
+        if callback_list is not None:
             callback_list.on_test_end(dict(zip(labels, outs)))
         return outs
 
@@ -387,12 +390,12 @@ class Trainer:
         for batch_index, ids in enumerate(batches):
             logs = {"batch": batch_index, "size": len(range(*ids.indices(n)))}
             callback_list.on_predict_batch_begin(batch_index, logs)
-            result = self._predict_step([x[ids] for x in xs])
+            result = self._predict_step([array[ids] for array in xs])
             pieces.append(result if isinstance(result, list) else [result])
             logs["outputs"] = result
             callback_list.on_predict_batch_end(batch_index, logs)
             if progbar is not None:
-                progbar.update(ids.stop if ids.stop is not None else n)
+                progbar.update(ids.stop)
         callback_list.on_predict_end({})
         if not pieces:
             raise ValueError(f"Model {self.name!r}: predict() received no samples.")
@@ -403,10 +406,10 @@ class Trainer:
     def _standardize_inputs(self, x):
         """``x`` as a list of arrays, one per model input, each checked against its Input."""
         if not self.outputs:  # a deferred Sequential model learns its input shape from the data
-            first = x[0] if isinstance(x, (list, tuple)) else x
-            if isinstance(first, dict) or not hasattr(np.asarray(first), "shape"):
+            first = np.asarray(x[0] if isinstance(x, (list, tuple)) else x)
+            if first.dtype == object or first.ndim == 0:
                 raise ValueError(f"Model {self.name!r}: cannot infer the input shape from {type(x).__name__}.")
-            self.build((None,) + np.asarray(first).shape[1:])
+            self.build((None,) + (first.shape[1:] or (1,)))  # (n,) data is seen as (n, 1)
         arrays = _as_arrays(x, self.input_names, "input", self.name, [len(t.shape) for t in self.inputs])
         for array, name, tensor in zip(arrays, self.input_names, self.inputs):
             _check_shape(array, tuple(tensor.shape), name, "input")
