@@ -290,6 +290,7 @@ class Trainer:
         self.stop_training = False
         with _graceful_interrupt() as interrupt:
             callback_list.on_train_begin({})
+            epoch = initial_epoch
             for epoch in range(initial_epoch, epochs):
                 if interrupt.requested:  # Ctrl-C during the previous epoch's validation or callbacks
                     break

@@ -146,8 +146,8 @@ class MaxPoolGather(Op):
 
     def forward(self, x):
         p = self.pooling
-        picked = np.take_along_axis(_flat(p.volume(x, p.in_shape, x.dtype)), _flat(self.argmax), axis=1)
-        return picked.reshape(p.out_shape)
+        values = _flat(p.volume(x, p.in_shape, x.dtype))
+        return np.take_along_axis(values, _flat(self.argmax), axis=1).reshape(p.out_shape)
 
     def backward(self, grad):
         return MaxPoolBackward.apply(grad, pooling=self.pooling, argmax=self.argmax)
@@ -172,7 +172,8 @@ class AvgPoolBackward(Op):
     def forward(self, grad):
         p, dtype = self.pooling, _compute_dtype(grad)
         grad_x = p.empty(p.in_shape, dtype)
-        _kernel("avg_pool_3d_backward")(p.volume(grad, p.out_shape, dtype), grad_x, *p.kernel_args)
+        grad_out = p.volume(grad, p.out_shape, dtype)
+        _kernel("avg_pool_3d_backward")(grad_out, grad_x, *p.kernel_args)
         return grad_x.reshape(p.in_shape).astype(grad.dtype, copy=False)
 
     def backward(self, grad):
@@ -185,7 +186,9 @@ def _pooling(name, shape, pool_size, strides, padding, data_format):
     try:
         data_format = conv_utils.normalize_data_format(data_format)
         pool_size = conv_utils.normalize_tuple(pool_size, rank, "pool_size")
-        strides = pool_size if strides is None else conv_utils.normalize_tuple(strides, rank, "strides")
+        if strides is None:
+            strides = pool_size
+        strides = conv_utils.normalize_tuple(strides, rank, "strides")
         padding = conv_utils.normalize_padding(padding)
     except ValueError as error:
         raise ValueError(f"{name}: {error}") from None
@@ -201,12 +204,9 @@ def _pooling(name, shape, pool_size, strides, padding, data_format):
             f"{name}: the input's spatial shape {spatial} has {int(np.prod(spatial))} "
             "positions; at most 2**31 - 1 are supported (argmax positions are int32)."
         )
-    out_spatial = tuple(
-        conv_utils.conv_output_length(s, k, padding, st) for s, k, st in zip(spatial, pool_size, strides)
-    )
-    pads = tuple(
-        conv_utils.conv_padding_amounts(s, k, padding, st)[0] for s, k, st in zip(spatial, pool_size, strides)
-    )
+    axes = list(zip(spatial, pool_size, strides))
+    out_spatial = tuple(conv_utils.conv_output_length(i, k, padding, s) for i, k, s in axes)
+    pads = tuple(conv_utils.conv_padding_amounts(i, k, padding, s)[0] for i, k, s in axes)
     unit = (3 - rank) * (1,)
     return Pooling(
         data_format=data_format,

@@ -77,7 +77,8 @@ def upsample_bilinear_2d(x, size, data_format="channels_last"):
         >>> upsample_bilinear_2d(np.array([[[[0.0], [4.0]]]]), (1, 2)).numpy()[0, 0, :, 0]
         array([0., 1., 3., 4.])
     """
-    data_format, size = _validate("upsample_bilinear_2d", _shape_of(x), size, data_format, ranks=(4,))
+    shape = _shape_of(x)
+    data_format, size = _validate("upsample_bilinear_2d", shape, size, data_format, ranks=(4,))
     return UpsampleBilinear2D.apply(x, size=size, data_format=data_format)
 
 
@@ -89,8 +90,7 @@ class UpsampleNearest(Op):
     """y = x repeated ``size`` times; dx = the sum of dy over each block."""
 
     def forward(self, x):
-        spatial = tuple(s * f for s, f in zip(conv_utils.spatial_shape(x.shape, self.data_format), self.size))
-        return _run_volume_kernel("upsample_nearest_3d", x, spatial, self.size, self.data_format)
+        return _nearest("upsample_nearest_3d", x, self.size, self.data_format, up=True)
 
     def backward(self, grad):
         return UpsampleNearestBackward.apply(grad, size=self.size, data_format=self.data_format)
@@ -100,19 +100,19 @@ class UpsampleNearestBackward(Op):
     """y = the sum of x over each ``size`` block (the adjoint of ``UpsampleNearest``)."""
 
     def forward(self, grad):
-        spatial = tuple(s // f for s, f in zip(conv_utils.spatial_shape(grad.shape, self.data_format), self.size))
-        return _run_volume_kernel("upsample_nearest_3d_backward", grad, spatial, self.size, self.data_format)
+        return _nearest("upsample_nearest_3d_backward", grad, self.size, self.data_format, up=False)
 
     def backward(self, grad):
         return UpsampleNearest.apply(grad, size=self.size, data_format=self.data_format)
 
 
-def _run_volume_kernel(name, x, spatial, size, data_format):
-    """Run a nearest-upsampling kernel from x to an array of spatial sizes ``spatial``."""
-    shape = conv_utils.with_spatial_shape(x.shape, spatial, data_format)
+def _nearest(name, x, size, data_format, up):
+    """Run a nearest kernel on x's volumes, to spatial sizes times ``size`` (or divided)."""
+    shape = _resized_shape(x.shape, size, data_format, up)
     factors = (1,) * (3 - len(size)) + tuple(size)
     dtype = _compute_dtype(x)
-    source = np.ascontiguousarray(x, dtype=dtype).reshape(conv_utils.volume_shape(x.shape, data_format))
+    volume = conv_utils.volume_shape(x.shape, data_format)
+    source = np.ascontiguousarray(x, dtype=dtype).reshape(volume)
     out = np.empty(conv_utils.volume_shape(shape, data_format), dtype)
     _kernel(name)(source, out, *factors)
     return out.reshape(shape).astype(x.dtype, copy=False)
@@ -126,27 +126,26 @@ class UpsampleBilinear2D(Op):
     """y = B x, the bilinear resize; dx = B^T dy."""
 
     def forward(self, x):
-        spatial = tuple(s * f for s, f in zip(conv_utils.spatial_shape(x.shape, self.data_format), self.size))
-        return _run_image_kernel("upsample_bilinear_2d", x, spatial, self.data_format)
+        return _bilinear("upsample_bilinear_2d", x, self.size, self.data_format, up=True)
 
     def backward(self, grad):
         return UpsampleBilinear2DBackward.apply(grad, size=self.size, data_format=self.data_format)
 
 
 class UpsampleBilinear2DBackward(Op):
-    """y = B^T x, where B is the bilinear resize from ``1 / size`` of x's height and width."""
+    """y = B^T x, for B the bilinear resize from ``1 / size`` of x's height and width."""
 
     def forward(self, grad):
-        spatial = tuple(s // f for s, f in zip(conv_utils.spatial_shape(grad.shape, self.data_format), self.size))
-        return _run_image_kernel("upsample_bilinear_2d_backward", grad, spatial, self.data_format)
+        name = "upsample_bilinear_2d_backward"
+        return _bilinear(name, grad, self.size, self.data_format, up=False)
 
     def backward(self, grad):
         return UpsampleBilinear2D.apply(grad, size=self.size, data_format=self.data_format)
 
 
-def _run_image_kernel(name, x, spatial, data_format):
-    """Run a bilinear kernel from the images x to images of height and width ``spatial``."""
-    shape = conv_utils.with_spatial_shape(x.shape, spatial, data_format)
+def _bilinear(name, x, size, data_format, up):
+    """Run a bilinear kernel on x's images, to height and width times ``size`` (or divided)."""
+    shape = _resized_shape(x.shape, size, data_format, up)
     dtype = _compute_dtype(x)
     source = np.ascontiguousarray(x, dtype=dtype).reshape(_image_shape(x.shape, data_format))
     out = np.empty(_image_shape(shape, data_format), dtype)
@@ -158,6 +157,13 @@ def _image_shape(shape, data_format):
     """The kernels' (N, H, W, C) shape of a batch of images: the volume without its depth."""
     n, _, h, w, c = conv_utils.volume_shape(shape, data_format)
     return n, h, w, c
+
+
+def _resized_shape(shape, size, data_format, up):
+    """``shape`` with its spatial sizes multiplied (``up``) or divided by ``size``."""
+    spatial = conv_utils.spatial_shape(shape, data_format)
+    spatial = tuple(s * f if up else s // f for s, f in zip(spatial, size))
+    return conv_utils.with_spatial_shape(shape, spatial, data_format)
 
 
 # --------------------------------------------------------------------------------------

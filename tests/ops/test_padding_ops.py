@@ -105,17 +105,22 @@ def test_variables_tensors_and_lists_are_accepted():
 
 def test_errors():
     x = random((2, 5, 5, 3))
-    with pytest.raises(ValueError, match=r"zero_pad: expected an input of rank 3, 4 or 5 .* received an input of shape \(5, 5\) \(rank 2\)"):
+    with pytest.raises(ValueError, match=r"zero_pad: expected an input of rank 3, 4 or 5 .* "
+                                         r"received an input of shape \(5, 5\) \(rank 2\)"):
         zero_pad(random((5, 5)), 1)
-    with pytest.raises(ValueError, match=r"zero_pad: `pads` should be an int, a tuple of 2 ints or a tuple of 2 tuples of 2 ints .*Received: \(\(1, 2\),\)"):
+    with pytest.raises(ValueError, match=r"zero_pad: `pads` should be an int, a tuple of 2 ints or "
+                                         r"a tuple of 2 tuples of 2 ints .*Received: \(\(1, 2\),\)"):
         zero_pad(x, ((1, 2),))
     with pytest.raises(ValueError, match=r"zero_pad: .*non-negative.*Received: -1"):
         zero_pad(x, -1)
     with pytest.raises(ValueError, match=r"crop: `crops` should be .*Received: \(1, 2, 3\)"):
         crop(x, (1, 2, 3))
-    with pytest.raises(ValueError, match=r"zero_pad: The `data_format` argument must be one of .*Received: 'channels_middle'"):
+    with pytest.raises(ValueError, match=r"zero_pad: The `data_format` argument must be one of "
+                                         r".*Received: 'channels_middle'"):
         zero_pad(x, 1, "channels_middle")
-    with pytest.raises(ValueError, match=r"crop: cropping \(3, 2\) from spatial axis 2 of size 5 leaves 0 elements; expected before \+ after < 5"):
+    with pytest.raises(ValueError, match=r"crop: cropping \(3, 2\) from spatial axis 2 of size 5 "
+                                         r"leaves 0 elements; expected before \+ after < 5"):
         crop(x, ((0, 0), (3, 2)))
-    with pytest.raises(ValueError, match=r"crop: cropping \(2, 2\) from spatial axis 1 of size 3 leaves -1 elements"):
+    with pytest.raises(ValueError, match=r"crop: cropping \(2, 2\) from spatial axis 1 of size 3 "
+                                         r"leaves -1 elements"):
         crop(random((2, 3, 3)), ((2, 2),), "channels_first")

@@ -144,21 +144,29 @@ def test_output_shapes():
 
 def test_errors():
     x = np.zeros((2, 5, 4, 3))
-    with pytest.raises(ValueError, match=r"max_pool: expected an input of rank 3, 4 or 5 .*shape \(5, 4\) \(rank 2\)"):
+    with pytest.raises(ValueError, match=r"max_pool: expected an input of rank 3, 4 or 5 .*"
+                                         r"shape \(5, 4\) \(rank 2\)"):
         max_pool(np.zeros((5, 4)), 2)
-    with pytest.raises(ValueError, match=r"avg_pool: The `pool_size` argument must hold positive values. Received: \(2, 0\)"):
+    with pytest.raises(ValueError, match=r"avg_pool: The `pool_size` argument must hold positive "
+                                         r"values. Received: \(2, 0\)"):
         avg_pool(x, (2, 0))
-    with pytest.raises(ValueError, match=r"max_pool: The `pool_size` argument must be an int or a tuple of 2 ints. Received: \(2, 2, 2\)"):
+    with pytest.raises(ValueError, match=r"max_pool: The `pool_size` argument must be an int or "
+                                         r"a tuple of 2 ints. Received: \(2, 2, 2\)"):
         max_pool(x, (2, 2, 2))
-    with pytest.raises(ValueError, match=r"max_pool: The `strides` argument must hold positive values. Received: 0"):
+    with pytest.raises(ValueError, match=r"max_pool: The `strides` argument must hold positive "
+                                         r"values. Received: 0"):
         max_pool(x, 2, 0)
-    with pytest.raises(ValueError, match=r"avg_pool: The `padding` argument must be one of 'valid', 'same'. Received: 'full'"):
+    with pytest.raises(ValueError, match=r"avg_pool: The `padding` argument must be one of "
+                                         r"'valid', 'same'. Received: 'full'"):
         avg_pool(x, 2, padding="full")
-    with pytest.raises(ValueError, match=r"max_pool: The `data_format` argument must be one of .*Received: 'channels'"):
+    with pytest.raises(ValueError, match=r"max_pool: The `data_format` argument must be one of "
+                                         r".*Received: 'channels'"):
         max_pool(x, 2, data_format="channels")
-    with pytest.raises(ValueError, match=r"max_pool: the pool window \(2, 5\) does not fit in the input's spatial shape \(5, 4\) with padding 'valid'"):
+    with pytest.raises(ValueError, match=r"max_pool: the pool window \(2, 5\) does not fit in the "
+                                         r"input's spatial shape \(5, 4\) with padding 'valid'"):
         max_pool(x, (2, 5))
-    with pytest.raises(ValueError, match=r"avg_pool: the pool window \(3,\) does not fit in the input's spatial shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"avg_pool: the pool window \(3,\) does not fit in the "
+                                         r"input's spatial shape \(2,\)"):
         avg_pool(np.zeros((1, 3, 2)), 3, data_format="channels_first")
     # 'same' needs no fit: windows are clipped to the input.
     assert max_pool(x, (2, 5), padding="same").shape == (2, 3, 1, 3)

@@ -118,15 +118,21 @@ def test_non_contiguous_inputs_give_the_same_result(op):
 
 def test_errors():
     x = random((2, 3, 3, 2))
-    with pytest.raises(ValueError, match=r"upsample_nearest: expected an input of rank 3, 4 or 5 .*shape \(3, 3\)"):
+    with pytest.raises(ValueError, match=r"upsample_nearest: expected an input of rank 3, 4 or 5 "
+                                         r".*shape \(3, 3\)"):
         upsample_nearest(random((3, 3)), 2)
-    with pytest.raises(ValueError, match=r"upsample_nearest: The `size` argument must hold positive values. Received: \(2, 0\)"):
+    with pytest.raises(ValueError, match=r"upsample_nearest: The `size` argument must hold positive "
+                                         r"values. Received: \(2, 0\)"):
         upsample_nearest(x, (2, 0))
-    with pytest.raises(ValueError, match=r"upsample_nearest: The `size` argument must be an int or a tuple of 2 ints. Received: \(2, 2, 2\)"):
+    with pytest.raises(ValueError, match=r"upsample_nearest: The `size` argument must be an int or "
+                                         r"a tuple of 2 ints. Received: \(2, 2, 2\)"):
         upsample_nearest(x, (2, 2, 2))
-    with pytest.raises(ValueError, match=r"upsample_bilinear_2d: expected an input of rank 4 .*received an input of shape \(2, 3, 2\) \(rank 3\)"):
+    with pytest.raises(ValueError, match=r"upsample_bilinear_2d: expected an input of rank 4 .*"
+                                         r"received an input of shape \(2, 3, 2\) \(rank 3\)"):
         upsample_bilinear_2d(random((2, 3, 2)), 2)
-    with pytest.raises(ValueError, match=r"upsample_bilinear_2d: The `size` argument must hold positive values. Received: -1"):
+    with pytest.raises(ValueError, match=r"upsample_bilinear_2d: The `size` argument must hold "
+                                         r"positive values. Received: -1"):
         upsample_bilinear_2d(x, -1)
-    with pytest.raises(ValueError, match=r"upsample_bilinear_2d: The `data_format` argument must be one of .*Received: 'NHWC'"):
+    with pytest.raises(ValueError, match=r"upsample_bilinear_2d: The `data_format` argument must be "
+                                         r"one of .*Received: 'NHWC'"):
         upsample_bilinear_2d(x, 2, "NHWC")
