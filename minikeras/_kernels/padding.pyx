@@ -24,6 +24,8 @@ the forward pass and the other for the backward pass.
 from cython cimport floating
 from cython.parallel cimport prange
 
+from minikeras._kernels.parallel cimport PARALLEL_MIN_WORK
+
 
 def zero_pad_3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,
                 Py_ssize_t PF, Py_ssize_t PT, Py_ssize_t PL):
@@ -38,7 +40,8 @@ def zero_pad_3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,
     cdef Py_ssize_t N = x.shape[0], D = x.shape[1], H = x.shape[2], WC = x.shape[3]
     cdef Py_ssize_t OD = out.shape[1], OH = out.shape[2], OWC = out.shape[3]
     cdef Py_ssize_t n, od, oh, owc, d, h, wc
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * OD * OH * OWC >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for od in range(OD):
             d = od - PF
             for oh in range(OH):
@@ -69,7 +72,8 @@ def crop_3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,
     cdef Py_ssize_t N = out.shape[0], OD = out.shape[1], OH = out.shape[2]
     cdef Py_ssize_t OWC = out.shape[3]
     cdef Py_ssize_t n, od, oh, owc
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * OD * OH * OWC >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for od in range(OD):
             for oh in range(OH):
                 for owc in range(OWC):

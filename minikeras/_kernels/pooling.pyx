@@ -21,6 +21,8 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t
 
+from minikeras._kernels.parallel cimport PARALLEL_MIN_WORK
+
 
 cdef inline Py_ssize_t _min(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     return a if a < b else b
@@ -54,7 +56,8 @@ def max_pool_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, ::1] out
     cdef Py_ssize_t n, od, oh, ow, c, d, h, w, d0, d1, h0, h1, w0, w1
     cdef int32_t position, where, larger
     cdef floating v, best
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * D * H * W * C >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for od in range(OD):
             d0 = _max(od * SD - PF, 0)
             d1 = _min(od * SD - PF + KD, D)
@@ -89,9 +92,9 @@ def max_pool_3d_backward(const floating[:, :, ::1] grad_out, const int32_t[:, :,
                          floating[:, :, ::1] grad_x):
     """Send each output's gradient to the input element that was its maximum.
 
-    grad_out: (N, OD * OH * OW, C)
-    argmax:   (N, OD * OH * OW, C), as written by ``max_pool_3d``
-    grad_x:   (N, D * H * W, C), every element written
+    grad_out: (N, O, C), the output volume flattened: O = OD * OH * OW
+    argmax:   (N, O, C), as written by ``max_pool_3d``
+    grad_x:   (N, V, C), the input volume flattened: V = D * H * W; every element written
 
         grad_x[n, argmax[n, o, c], c] += grad_out[n, o, c]
 
@@ -100,7 +103,8 @@ def max_pool_3d_backward(const floating[:, :, ::1] grad_out, const int32_t[:, :,
     cdef Py_ssize_t N = grad_x.shape[0], V = grad_x.shape[1], C = grad_x.shape[2]
     cdef Py_ssize_t O = grad_out.shape[1]
     cdef Py_ssize_t n, v, o, c
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * V * C >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for v in range(V):
             for c in range(C):
                 grad_x[n, v, c] = 0
@@ -125,7 +129,8 @@ def avg_pool_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, ::1] out
     cdef Py_ssize_t C = x.shape[4], OD = out.shape[1], OH = out.shape[2], OW = out.shape[3]
     cdef Py_ssize_t n, od, oh, ow, c, d, h, w, d0, d1, h0, h1, w0, w1
     cdef floating count
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * D * H * W * C >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for od in range(OD):
             d0 = _max(od * SD - PF, 0)
             d1 = _min(od * SD - PF + KD, D)
@@ -164,7 +169,8 @@ def avg_pool_3d_backward(const floating[:, :, :, :, ::1] grad_out,
     cdef Py_ssize_t OD = grad_out.shape[1], OH = grad_out.shape[2], OW = grad_out.shape[3]
     cdef Py_ssize_t n, od, oh, ow, c, d, h, w, d0, d1, h0, h1, w0, w1
     cdef floating count
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * D * H * W * C >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for d in range(D):
             for h in range(H):
                 for w in range(W):

@@ -191,6 +191,9 @@ def depthwise_conv2d_backward_kernel(x, dout, dkernel, SH, SW, DH, DW, PT, PL):
 # ======================================================================================
 # Padding and cropping family (twins of padding.pyx)
 # ======================================================================================
+# Arrays are (N, D, H, WC): a row flattens W positions of C channels. The amounts are
+# those before each axis (PF PT PL to pad, CF CT CL to crop); PL and CL count numbers
+# along a row (positions times C).
 def zero_pad_3d(x, out, PF, PT, PL):
     """Twin of ``padding.zero_pad_3d``: ``x`` surrounded by zeros, written into ``out``.
 
@@ -325,6 +328,8 @@ def upsample_bilinear_2d_backward(grad_out, grad_x):
 # ======================================================================================
 # Pooling family (twins of pooling.pyx)
 # ======================================================================================
+# A window covers [o * S - P, o * S - P + K) clipped to the input, never empty (the op
+# guarantees it); padded positions take no part in a max or a mean.
 def _window(o, S, P, K, I):
     """The input range ``[lo, hi)`` of output ``o``'s window, clipped to the input."""
     start = o * S - P

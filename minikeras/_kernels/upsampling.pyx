@@ -14,6 +14,8 @@ maps, so the op differentiates a backward kernel with its forward twin and back 
 from cython cimport floating
 from cython.parallel cimport prange
 
+from minikeras._kernels.parallel cimport PARALLEL_MIN_WORK
+
 
 cdef inline Py_ssize_t _min(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     return a if a < b else b
@@ -42,7 +44,8 @@ def upsample_nearest_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, 
     cdef Py_ssize_t N = x.shape[0], D = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t C = x.shape[4], OW = out.shape[3]
     cdef Py_ssize_t n, d, h, w, c, od, oh, ow, a, b, e
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * D * H * W * C * SD * SH * SW >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for d in range(D):
             od = d * SD
             for h in range(H):
@@ -76,7 +79,8 @@ def upsample_nearest_3d_backward(const floating[:, :, :, :, ::1] grad_out,
     cdef Py_ssize_t N = grad_x.shape[0], D = grad_x.shape[1], H = grad_x.shape[2]
     cdef Py_ssize_t W = grad_x.shape[3], C = grad_x.shape[4]
     cdef Py_ssize_t n, d, h, w, c, a, b, e
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * D * H * W * C * SD * SH * SW >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for d in range(D):
             for h in range(H):
                 for w in range(W):
@@ -124,7 +128,8 @@ def upsample_bilinear_2d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] 
     cdef Py_ssize_t OH = out.shape[1], OW = out.shape[2]
     cdef Py_ssize_t n, oh, ow, c, num, y0, y1, x0, x1
     cdef floating dy, dx, top, bottom
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * OH * OW * C >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for oh in range(OH):
             num = _sample_numerator(oh, H, OH)
             y0 = num // (2 * OH)
@@ -158,7 +163,8 @@ def upsample_bilinear_2d_backward(const floating[:, :, :, ::1] grad_out,
     cdef Py_ssize_t C = grad_x.shape[3], OH = grad_out.shape[1], OW = grad_out.shape[2]
     cdef Py_ssize_t n, h, w, oh, ow, c, num, y0, y1, x0, x1
     cdef floating dy, dx, g
-    for n in prange(N, nogil=True, schedule="static"):
+    cdef bint threads = N * OH * OW * C >= PARALLEL_MIN_WORK
+    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
         for h in range(H):
             for w in range(W):
                 for c in range(C):

@@ -4,11 +4,10 @@
     y = Dense(16, activation="softmax")(x)
     model = Model(x, y)                # also Model(inputs=x, outputs=y), Model(input=x, output=y)
 
-Building the model walks the graph backwards from the outputs through the ``Node`` of each
-layer call (see ``minikeras/layers/symbolic.py``) and gives every node a *depth*: the
-output nodes have depth 0, and a node's depth is one more than the deepest node that uses
-its outputs. Running the model then visits the nodes from the deepest (the inputs) to depth
-0, so that every node's inputs are computed before it runs::
+Building the model gives every ``Node`` of the graph (one layer call) a *depth*: 0 for the
+output nodes, and the inputs deepest; ``graph.py`` holds that walk and the checks that the
+graph can be run. Running the model then visits the nodes from the deepest (the inputs) to
+depth 0, so that every node's inputs are computed before it runs::
 
     values = {input tensors: the data}
     for node in nodes by decreasing depth:
@@ -17,16 +16,17 @@ its outputs. Running the model then visits the nodes from the deepest (the input
 
 A ``Model`` is itself a ``Layer``: it can be called on symbolic tensors (a nested model,
 recorded as one node of the outer graph) or on data. Its weights are the weights of its
-layers. Training (``compile``/``fit``/...) lives in ``training.py``, saving in ``saving.py``
-and the summary table in ``summary.py``.
+layers. Training (``compile``/``fit``/...) lives in ``training.py``, the config
+(``get_config``/``from_config``) in ``functional_config.py``, saving in ``saving.py`` and the
+summary table in ``summary.py``.
 """
 import json
 
 import numpy as np
 
 from minikeras.layers.base_layer import InputSpec, Layer
-from minikeras.layers.core.input_layer import InputLayer
-from minikeras.layers.symbolic import KerasTensor
+from minikeras.models.functional_config import functional_config, functional_from_config
+from minikeras.models.graph import check_connected, check_graph_ends, collect_nodes, node_depths
 from minikeras.models.training import Trainer
 
 __all__ = ["Model"]
@@ -90,14 +90,14 @@ class Model(Trainer, Layer):
         self._single_output = not isinstance(outputs, (list, tuple))
         inputs = [inputs] if self._single_input else list(inputs)
         outputs = [outputs] if self._single_output else list(outputs)
-        self._check_graph_ends(inputs, outputs)
+        check_graph_ends(inputs, outputs, self.name)
         self.inputs, self.outputs = inputs, outputs
         self._input_layers = [x._keras_history[0] for x in inputs]
         self._output_layers = [x._keras_history[0] for x in outputs]
 
-        nodes_in_order, layer_order = self._collect_nodes(outputs)
+        nodes_in_order, layer_order = collect_nodes(outputs)
         self._network_nodes = set(nodes_in_order)
-        node_depth, layer_depth = self._depths(nodes_in_order)
+        node_depth, layer_depth = node_depths(nodes_in_order)
         self._nodes_by_depth = {}
         for node, depth in node_depth.items():
             self._nodes_by_depth.setdefault(depth, []).append(node)
@@ -107,7 +107,7 @@ class Model(Trainer, Layer):
             node for depth in sorted(self._nodes_by_depth, reverse=True)
             for node in self._nodes_by_depth[depth] if node.inbound_layers
         ]
-        self._check_connected()
+        check_connected(self.inputs, self._input_layers, self._nodes_by_depth, self.name)
         names = [layer.name for layer in self._graph_layers]
         for layer_name in names:
             if names.count(layer_name) > 1:
@@ -119,89 +119,6 @@ class Model(Trainer, Layer):
         self.dtype = str(outputs[0].dtype)  # the dtype of what the model returns
         self._compiled = None  # metric names depend on the outputs: resolved again when needed
         self.built = True
-
-    def _check_graph_ends(self, inputs, outputs):
-        if len({id(x) for x in inputs}) != len(inputs):
-            raise ValueError(
-                f"Model {self.name!r}: the list of inputs is redundant: every input should "
-                f"appear only once. Received: {inputs}"
-            )
-        for x in inputs:
-            history = getattr(x, "_keras_history", None)
-            if not isinstance(x, KerasTensor) or history is None or not isinstance(history[0], InputLayer):
-                raise ValueError(
-                    f"Model {self.name!r}: input tensors to a Model must come from Input(...). "
-                    f"Received: {x!r}"
-                )
-        for x in outputs:
-            if not isinstance(x, KerasTensor) or getattr(x, "_keras_history", None) is None:
-                raise ValueError(
-                    f"Model {self.name!r}: output tensors to a Model must be the output of a layer "
-                    f"called on Input(...) tensors. Received: {x!r:.200}"
-                )
-
-    @staticmethod
-    def _collect_nodes(outputs):
-        """Depth-first walk back from the outputs: the nodes, each after the nodes it reads."""
-        finished, in_progress, ordered = set(), set(), []
-        layer_order = {}
-
-        def visit(layer, node_index):
-            node = layer._inbound_nodes[node_index]
-            if node in in_progress:
-                raise ValueError(f"The graph has a cycle through layer {layer.name!r}.")
-            if node in finished:
-                return
-            layer_order.setdefault(layer, len(layer_order))
-            in_progress.add(node)
-            for inbound, index in zip(node.inbound_layers, node.node_indices):
-                visit(inbound, index)
-            in_progress.discard(node)
-            finished.add(node)
-            ordered.append(node)
-
-        for x in outputs:
-            layer, node_index, _ = x._keras_history
-            visit(layer, node_index)
-        return ordered, layer_order
-
-    @staticmethod
-    def _depths(nodes_in_order):
-        """Depth 0 at the outputs; a node is one deeper than the deepest node reading it.
-
-        A shared layer takes the largest depth of its nodes, so that it is listed once,
-        before every layer that reads one of its outputs.
-        """
-        node_depth, layer_depth = {}, {}
-        for node in reversed(nodes_in_order):  # readers before the nodes they read
-            depth = max(node_depth.setdefault(node, 0), layer_depth.get(node.outbound_layer, 0))
-            layer_depth[node.outbound_layer] = depth
-            node_depth[node] = depth
-            for inbound, index in zip(node.inbound_layers, node.node_indices):
-                parent = inbound._inbound_nodes[index]
-                node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
-        return node_depth, layer_depth
-
-    def _check_connected(self):
-        computable = {id(x) for x in self.inputs}
-        done = []
-        for depth in sorted(self._nodes_by_depth, reverse=True):
-            for node in self._nodes_by_depth[depth]:
-                for x in node.input_tensors:
-                    if id(x) not in computable:
-                        raise ValueError(
-                            f"Model {self.name!r}: graph disconnected: cannot obtain value for tensor "
-                            f"{x.name!r} at layer {node.outbound_layer.name!r}. The following "
-                            f"previous layers were accessed without issue: {done}"
-                        )
-                if not node.inbound_layers and id(node.output_tensors[0]) not in computable:
-                    raise ValueError(
-                        f"Model {self.name!r}: graph disconnected: the outputs need the input "
-                        f"{node.outbound_layer.name!r}, which is not among the model's inputs "
-                        f"{[layer.name for layer in self._input_layers]}."
-                    )
-                computable.update(id(x) for x in node.output_tensors)
-                done.append(node.outbound_layer.name)
 
     # --- running the graph ----------------------------------------------------------------
     def call(self, inputs, training=None, mask=None):
@@ -406,76 +323,12 @@ class Model(Trainer, Layer):
     # --- configuration and saving -----------------------------------------------------------
     def get_config(self):
         """Keras 2's functional config: the layers, how each was called, inputs and outputs."""
-        node_index_in_model = {}  # (layer, global node index) -> index among this model's nodes
-        for layer in self.layers:
-            kept = 0
-            for index, node in enumerate(layer._inbound_nodes):
-                if node in self._network_nodes:
-                    node_index_in_model[(id(layer), index)] = kept
-                    kept += 1
-        layer_configs = []
-        for layer in self.layers:
-            inbound_nodes = []
-            for node in layer._inbound_nodes:
-                if node not in self._network_nodes or not node.inbound_layers:
-                    continue
-                inbound_nodes.append([
-                    [inbound.name, node_index_in_model[(id(inbound), index)], tensor_index,
-                     _jsonable(node.arguments)]
-                    for inbound, index, tensor_index in
-                    zip(node.inbound_layers, node.node_indices, node.tensor_indices)
-                ])
-            layer_configs.append({
-                "name": layer.name,
-                "class_name": type(layer).__name__,
-                "config": layer.get_config(),
-                "inbound_nodes": inbound_nodes,
-            })
-
-        def ends(tensors):
-            return [[layer.name, node_index_in_model[(id(layer), index)], tensor_index]
-                    for layer, index, tensor_index in (x._keras_history for x in tensors)]
-
-        return {
-            "name": self.name,
-            "layers": layer_configs,
-            "input_layers": ends(self.inputs),
-            "output_layers": ends(self.outputs),
-        }
+        return functional_config(self)
 
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=True):
         """Rebuild a model from ``get_config()``: create each layer, then replay its calls."""
-        from minikeras.models.saving import deserialize_layer
-
-        layers = {}
-        pending = []  # (layer, list of inbound-node data) in config order
-        for layer_data in config["layers"]:
-            layer = deserialize_layer(
-                {"class_name": layer_data["class_name"], "config": layer_data["config"]},
-                custom_objects=custom_objects, safe_mode=safe_mode,
-            )
-            layers[layer_data["name"]] = layer
-            pending.append((layer, list(layer_data.get("inbound_nodes", []))))
-        # Replay the calls in passes: a call runs once all the tensors it reads exist.
-        while any(nodes for _, nodes in pending):
-            progressed = False
-            for layer, nodes in pending:
-                while nodes and _replay_call(layer, nodes[0], layers):
-                    nodes.pop(0)
-                    progressed = True
-            if not progressed:
-                stuck = [layer.name for layer, nodes in pending if nodes]
-                raise ValueError(f"Model config {config.get('name')!r}: cannot rebuild the calls of {stuck}.")
-
-        def tensors(ends):
-            return [_output_of(layers, name, node_index, tensor_index)
-                    for name, node_index, tensor_index in ends]
-
-        inputs, outputs = tensors(config["input_layers"]), tensors(config["output_layers"])
-        return cls(inputs=inputs[0] if len(inputs) == 1 else inputs,
-                   outputs=outputs[0] if len(outputs) == 1 else outputs,
-                   name=config.get("name"))
+        return functional_from_config(cls, config, custom_objects=custom_objects, safe_mode=safe_mode)
 
     def to_json(self, **kwargs):
         """The model's architecture (no weights) as a JSON string; see ``models.model_from_json``."""
@@ -514,28 +367,6 @@ def _spec_of(x):
     return InputSpec(ndim=len(x.shape), axes=axes)
 
 
-def _replay_call(layer, node_data, layers):
-    """Call ``layer`` as one node of a saved config says, if its inputs exist; True if done."""
-    inputs, arguments = [], {}
-    for name, node_index, tensor_index, *rest in node_data:
-        inbound = layers.get(name)
-        if inbound is None:
-            raise ValueError(f"Model config: layer {layer.name!r} reads from unknown layer {name!r}.")
-        nodes = inbound._inbound_nodes
-        if node_index >= len(nodes):
-            return False
-        inputs.append(nodes[node_index].output_tensors[tensor_index])
-        arguments = rest[0] if rest else {}
-    layer(inputs if len(inputs) > 1 else inputs[0], **arguments)
-    return True
-
-
-def _output_of(layers, name, node_index, tensor_index):
-    if name not in layers:
-        raise ValueError(f"Model config: unknown layer {name!r} among the model's inputs or outputs.")
-    return layers[name]._inbound_nodes[node_index].output_tensors[tensor_index]
-
-
 def _unique(items):
     seen, result = set(), []
     for item in items:
@@ -543,14 +374,3 @@ def _unique(items):
             seen.add(id(item))
             result.append(item)
     return result
-
-
-def _jsonable(arguments):
-    try:
-        json.dumps(arguments)
-    except TypeError:
-        raise ValueError(
-            f"A layer was called with keyword arguments {arguments!r} that cannot be saved in a "
-            "config (only JSON values can)."
-        ) from None
-    return dict(arguments)

@@ -220,7 +220,8 @@ def _pooling(name, shape, pool_size, strides, padding, data_format):
 
 def _flat(volume):
     """(N, D, H, W, C) -> (N, D * H * W, C), the view the scatter and the gather index."""
-    return volume.reshape(volume.shape[0], -1, volume.shape[-1])
+    n, d, h, w, c = volume.shape
+    return volume.reshape(n, d * h * w, c)
 
 
 def _compute_dtype(x):

@@ -46,8 +46,9 @@ def test_nearest_matches_its_twin_and_np_repeat(shape, factors, dtype):
     compiled.upsample_nearest_3d_backward(grad_out, actual, *factors)
     np.testing.assert_allclose(actual, expected, **tolerance(dtype))
     blocks = grad_out.reshape(shape[0], shape[1], sd, shape[2], sh, shape[3], sw, shape[4])
-    # NumPy sums in another order: float32 blocks of up to 125 terms differ by ~1e-5.
-    np.testing.assert_allclose(actual, blocks.sum(axis=(2, 4, 6)), rtol=1e-5, atol=1e-4 if dtype == np.float32 else 1e-12)
+    # NumPy sums in another order: float32 sums of up to 125 terms differ by ~1e-5.
+    atol = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(actual, blocks.sum(axis=(2, 4, 6)), rtol=1e-5, atol=atol)
 
 
 # The kernel resizes to any size (the op only asks for whole multiples): shrinking and

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from minikeras import GradientTape, Tensor
-from minikeras.ops.pooling import avg_pool, max_pool
+from minikeras.ops.pooling import (
+    AvgPoolBackward, MaxPool, MaxPoolBackward, MaxPoolGather, _pooling, avg_pool, max_pool,
+)
 from minikeras.utils.gradient_check import assert_gradients_close
 
 FIXTURES = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures")
@@ -28,9 +30,17 @@ GEOMETRIES = [
 
 
 def load_cases(name):
+    """``[(case, {'x': ..., 'y': ..., 'upstream': ..., 'dx': ..., 'args': ...}), ...]``."""
     data = np.load(os.path.join(FIXTURES, name))
-    cases = sorted({key.split("__")[0] for key in data.files})
-    return [(case, {k.split("__")[1]: data[k] for k in data.files if k.startswith(case + "__")}) for case in cases]
+    cases = {}
+    for key in data.files:
+        case, array = key.split("__")
+        cases.setdefault(case, {})[array] = data[key]
+    return sorted(cases.items())
+
+
+def case_id(value):
+    return value if isinstance(value, str) else ""
 
 
 def distinct(shape, seed=0, dtype=np.float64):
@@ -51,7 +61,7 @@ def value_and_gradient(op, x, upstream, **args):
     return y.numpy(), tape.gradient(y, x, output_gradients=upstream).numpy()
 
 
-@pytest.mark.parametrize("case, arrays", load_cases("misc_pooling.npz"), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("case, arrays", load_cases("misc_pooling.npz"), ids=case_id)
 def test_values_and_gradients_match_keras(case, arrays):
     args = json.loads(str(arrays["args"]))
     y, dx = value_and_gradient(OPS[args.pop("op")], arrays["x"], arrays["upstream"], **args)
@@ -59,7 +69,7 @@ def test_values_and_gradients_match_keras(case, arrays):
     np.testing.assert_allclose(dx, arrays["dx"], rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("case, arrays", load_cases("misc_ties.npz"), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("case, arrays", load_cases("misc_ties.npz"), ids=case_id)
 def test_tied_windows_match_keras(case, arrays):
     args = json.loads(str(arrays["args"]))
     _, dx = value_and_gradient(OPS[args.pop("op")], arrays["x"], arrays["upstream"], **args)
@@ -70,7 +80,8 @@ def test_a_tied_window_sends_its_gradient_to_its_first_maximum():
     # TensorFlow's MaxPool gradient: the first maximum in window order (row by row) takes
     # it all. 2x2 windows with stride 1 over a constant 3x4 image: window (i, j) sends 1
     # to pixel (i, j), its top-left corner.
-    _, dx = value_and_gradient(max_pool, np.ones((1, 3, 4, 1)), np.ones((1, 2, 3, 1)), pool_size=2, strides=1)
+    ones = np.ones((1, 3, 4, 1))
+    _, dx = value_and_gradient(max_pool, ones, np.ones((1, 2, 3, 1)), pool_size=2, strides=1)
     np.testing.assert_array_equal(dx[0, :, :, 0], [[1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 0]])
     # A window with its maximum twice, on its second row: the left one wins.
     x = np.array([[0.0, 1.0], [7.0, 7.0]]).reshape(1, 2, 2, 1)
@@ -117,6 +128,19 @@ def test_second_order_gradients(op):
     assert_gradients_close(gradient_of_cube, [x])
 
 
+def test_the_backward_ops_have_gradients_too():
+    """Each backward op is a linear map whose gradient is its adjoint (checked directly)."""
+    x = distinct((2, 5, 4, 2))
+    geometry = _pooling("max_pool", x.shape, (3, 2), (1, 2), "same", "channels_last")
+    forward = MaxPool(pooling=geometry)
+    y = forward.forward(x)
+    grad = np.random.default_rng(1).standard_normal(y.shape)
+    kept = dict(pooling=geometry, argmax=forward.argmax)
+    assert_gradients_close(lambda g: MaxPoolBackward.apply(g, **kept), [grad])
+    assert_gradients_close(lambda t: MaxPoolGather.apply(t, **kept), [x])
+    assert_gradients_close(lambda g: AvgPoolBackward.apply(g, pooling=geometry), [grad])
+
+
 @pytest.mark.parametrize("op", [max_pool, avg_pool])
 def test_non_contiguous_inputs_give_the_same_result(op):
     base = distinct((3, 8, 9, 4))
@@ -133,6 +157,14 @@ def test_dtype_is_kept(op, dtype):
     y = op(x.astype(dtype), 2)
     assert y.dtype == dtype
     np.testing.assert_allclose(y.numpy(), op(x, 2).numpy(), rtol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(0, 4, 3), (2, 0, 3), (2, 4, 0)])
+@pytest.mark.parametrize("op", [max_pool, avg_pool])
+def test_empty_batches_axes_and_channels(op, shape):
+    x = np.ones(shape)
+    y, dx = value_and_gradient(op, x, np.ones(op(x, 2, padding="same").shape), pool_size=2, padding="same")
+    assert y.shape == (shape[0], (shape[1] + 1) // 2, shape[2]) and dx.shape == shape
 
 
 def test_output_shapes():

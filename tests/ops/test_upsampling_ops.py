@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 from minikeras import GradientTape, Tensor
-from minikeras.ops.upsampling import upsample_bilinear_2d, upsample_nearest
+from minikeras.ops.upsampling import (
+    UpsampleBilinear2DBackward, UpsampleNearestBackward, upsample_bilinear_2d, upsample_nearest,
+)
 from minikeras.utils.gradient_check import assert_gradients_close
 
 FIXTURES = os.path.join(os.path.dirname(__file__), os.pardir, "fixtures")
@@ -28,9 +30,17 @@ def in_format(shape, data_format):
 
 
 def load_cases(name):
+    """``[(case, {'x': ..., 'y': ..., 'upstream': ..., 'dx': ..., 'args': ...}), ...]``."""
     data = np.load(os.path.join(FIXTURES, name))
-    cases = sorted({key.split("__")[0] for key in data.files})
-    return [(case, {k.split("__")[1]: data[k] for k in data.files if k.startswith(case + "__")}) for case in cases]
+    cases = {}
+    for key in data.files:
+        case, array = key.split("__")
+        cases.setdefault(case, {})[array] = data[key]
+    return sorted(cases.items())
+
+
+def case_id(value):
+    return value if isinstance(value, str) else ""
 
 
 @pytest.mark.parametrize("data_format", FORMATS)
@@ -49,7 +59,7 @@ def test_nearest_takes_an_int_size():
     np.testing.assert_array_equal(upsample_nearest(x, 2).numpy(), x.repeat(2, 1).repeat(2, 2))
 
 
-@pytest.mark.parametrize("case, arrays", load_cases("misc_upsampling.npz"), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize("case, arrays", load_cases("misc_upsampling.npz"), ids=case_id)
 def test_bilinear_matches_keras(case, arrays):
     args = json.loads(str(arrays["args"]))
     assert args.pop("op") == "upsample_bilinear_2d"
@@ -68,7 +78,8 @@ def test_bilinear_samples_at_half_pixel_centres_and_clamps_at_the_edges():
     x = np.array([0.0, 4.0]).reshape(1, 1, 2, 1)
     np.testing.assert_allclose(upsample_bilinear_2d(x, (1, 2)).numpy().ravel(), [0.0, 1.0, 3.0, 4.0])
     # size 3: samples at -1/3, 0, 1/3, 2/3, 1, 4/3 of a two-pixel row.
-    np.testing.assert_allclose(upsample_bilinear_2d(x, (1, 3)).numpy().ravel(), [0, 0, 4 / 3, 8 / 3, 4, 4])
+    expected = [0, 0, 4 / 3, 8 / 3, 4, 4]
+    np.testing.assert_allclose(upsample_bilinear_2d(x, (1, 3)).numpy().ravel(), expected)
 
 
 def test_bilinear_float32_matches_float64():
@@ -82,7 +93,8 @@ def test_bilinear_float32_matches_float64():
 @pytest.mark.parametrize("data_format", FORMATS)
 @pytest.mark.parametrize("shape, size", NEAREST_CASES)
 def test_nearest_gradients(shape, size, data_format):
-    assert_gradients_close(lambda t: upsample_nearest(t, size, data_format), [random(in_format(shape, data_format))])
+    x = random(in_format(shape, data_format))
+    assert_gradients_close(lambda t: upsample_nearest(t, size, data_format), [x])
 
 
 @pytest.mark.parametrize("data_format", FORMATS)
@@ -104,6 +116,13 @@ def test_second_order_gradients(op):
         return inner.gradient(loss, t)
 
     assert_gradients_close(gradient_of_cube, [x])
+
+
+@pytest.mark.parametrize("backward", [UpsampleNearestBackward, UpsampleBilinear2DBackward])
+@pytest.mark.parametrize("data_format", FORMATS)
+def test_the_backward_ops_have_gradients_too(backward, data_format):
+    grad = random(in_format((2, 6, 6, 2), data_format))
+    assert_gradients_close(lambda g: backward.apply(g, size=(2, 3), data_format=data_format), [grad])
 
 
 @pytest.mark.parametrize("op", [upsample_nearest, upsample_bilinear_2d])
