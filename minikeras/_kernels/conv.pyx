@@ -18,6 +18,13 @@ the loops run without bounds checks. Only the pads *before* the input are argume
 pads after it are implied by the output size, since a window position past the end of the
 input reads (or writes) nothing. Each function has a plain-Python twin of the same name in
 ``reference.py``.
+
+Threads: im2col and col2im run serially on purpose. ``ops/conv.py`` calls them on a few
+images at a time, alternating with BLAS products that already use every core; an OpenMP
+team between two BLAS calls fought BLAS's threads for the two cores and made the whole
+convolution 3 to 15 times slower (benchmarks/kernels.py), while a serial copy of a chunk
+that fits in the cache costs about a fifth of the product. The depthwise loops, which
+call no BLAS, split the batch over threads with ``prange``.
 """
 from cython cimport floating
 from cython.parallel cimport prange
@@ -46,19 +53,20 @@ def im2col_2d(const floating[:, :, :, ::1] x, floating[:, :, :, :, :, ::1] cols,
     cdef Py_ssize_t OH = cols.shape[1], OW = cols.shape[2], KH = cols.shape[3], KW = cols.shape[4]
     cdef Py_ssize_t n, oh, ow, kh, kw, ih, iw, c
     # Rows of cols are written in memory order; x is read C contiguous values at a time.
-    for n in prange(N, nogil=True, schedule="static"):
-        for oh in range(OH):
-            for ow in range(OW):
-                for kh in range(KH):
-                    ih = oh * SH + kh * DH - PT
-                    for kw in range(KW):
-                        iw = ow * SW + kw * DW - PL
-                        if inside(ih, H) and inside(iw, W):
-                            for c in range(C):
-                                cols[n, oh, ow, kh, kw, c] = x[n, ih, iw, c]
-                        else:
-                            for c in range(C):
-                                cols[n, oh, ow, kh, kw, c] = 0
+    with nogil:
+        for n in range(N):
+            for oh in range(OH):
+                for ow in range(OW):
+                    for kh in range(KH):
+                        ih = oh * SH + kh * DH - PT
+                        for kw in range(KW):
+                            iw = ow * SW + kw * DW - PL
+                            if inside(ih, H) and inside(iw, W):
+                                for c in range(C):
+                                    cols[n, oh, ow, kh, kw, c] = x[n, ih, iw, c]
+                            else:
+                                for c in range(C):
+                                    cols[n, oh, ow, kh, kw, c] = 0
 
 
 def col2im_2d(const floating[:, :, :, :, :, ::1] cols, floating[:, :, :, ::1] dx,
@@ -74,21 +82,22 @@ def col2im_2d(const floating[:, :, :, :, :, ::1] cols, floating[:, :, :, ::1] dx
     cdef Py_ssize_t N = dx.shape[0], H = dx.shape[1], W = dx.shape[2], C = dx.shape[3]
     cdef Py_ssize_t OH = cols.shape[1], OW = cols.shape[2], KH = cols.shape[3], KW = cols.shape[4]
     cdef Py_ssize_t n, oh, ow, kh, kw, ih, iw, c
-    # One image per thread: images never share a pixel, so the += needs no lock. An image
-    # of dx is small enough to stay in cache while its scattered pixels are updated.
-    for n in prange(N, nogil=True, schedule="static"):
-        dx[n, :, :, :] = 0
-        for oh in range(OH):
-            for ow in range(OW):
-                for kh in range(KH):
-                    ih = oh * SH + kh * DH - PT
-                    if not inside(ih, H):
-                        continue
-                    for kw in range(KW):
-                        iw = ow * SW + kw * DW - PL
-                        if inside(iw, W):
-                            for c in range(C):
-                                dx[n, ih, iw, c] += cols[n, oh, ow, kh, kw, c]
+    # cols is read in memory order; an image of dx stays in cache while its pixels are
+    # updated from every window that covers them.
+    with nogil:
+        dx[...] = 0
+        for n in range(N):
+            for oh in range(OH):
+                for ow in range(OW):
+                    for kh in range(KH):
+                        ih = oh * SH + kh * DH - PT
+                        if not inside(ih, H):
+                            continue
+                        for kw in range(KW):
+                            iw = ow * SW + kw * DW - PL
+                            if inside(iw, W):
+                                for c in range(C):
+                                    dx[n, ih, iw, c] += cols[n, oh, ow, kh, kw, c]
 
 
 # --------------------------------------------------------------------------------------
@@ -113,28 +122,27 @@ def vol2col_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, :, :, ::1
     cdef Py_ssize_t C = x.shape[4]
     cdef Py_ssize_t OD, OH = cols.shape[1], OW = cols.shape[2]
     cdef Py_ssize_t KD = cols.shape[3], KH = cols.shape[4], KW = cols.shape[5]
-    cdef Py_ssize_t row, n, od, oh, ow, kd, kh, kw, id_, ih, iw, c
+    cdef Py_ssize_t n, od, oh, ow, kd, kh, kw, id_, ih, iw, c
     if N == 0:
         return
     OD = cols.shape[0] // N
-    # One (image, output slice) pair per iteration: more work items than images alone.
-    for row in prange(N * OD, nogil=True, schedule="static"):
-        n = row // OD
-        od = row % OD
-        for oh in range(OH):
-            for ow in range(OW):
-                for kd in range(KD):
-                    id_ = od * SD + kd * DD - PF
-                    for kh in range(KH):
-                        ih = oh * SH + kh * DH - PT
-                        for kw in range(KW):
-                            iw = ow * SW + kw * DW - PL
-                            if inside(id_, D) and inside(ih, H) and inside(iw, W):
-                                for c in range(C):
-                                    cols[row, oh, ow, kd, kh, kw, c] = x[n, id_, ih, iw, c]
-                            else:
-                                for c in range(C):
-                                    cols[row, oh, ow, kd, kh, kw, c] = 0
+    with nogil:
+        for n in range(N):
+            for od in range(OD):
+                for oh in range(OH):
+                    for ow in range(OW):
+                        for kd in range(KD):
+                            id_ = od * SD + kd * DD - PF
+                            for kh in range(KH):
+                                ih = oh * SH + kh * DH - PT
+                                for kw in range(KW):
+                                    iw = ow * SW + kw * DW - PL
+                                    if inside(id_, D) and inside(ih, H) and inside(iw, W):
+                                        for c in range(C):
+                                            cols[n * OD + od, oh, ow, kd, kh, kw, c] = x[n, id_, ih, iw, c]
+                                    else:
+                                        for c in range(C):
+                                            cols[n * OD + od, oh, ow, kd, kh, kw, c] = 0
 
 
 def col2vol_3d(const floating[:, :, :, :, :, :, ::1] cols, floating[:, :, :, :, ::1] dx,
@@ -156,25 +164,25 @@ def col2vol_3d(const floating[:, :, :, :, :, :, ::1] cols, floating[:, :, :, :, 
     if N == 0:
         return
     OD = cols.shape[0] // N
-    # One image per thread (output slices of one image overlap in dx).
-    for n in prange(N, nogil=True, schedule="static"):
-        dx[n, :, :, :, :] = 0
-        for od in range(OD):
-            for oh in range(OH):
-                for ow in range(OW):
-                    for kd in range(KD):
-                        id_ = od * SD + kd * DD - PF
-                        if not inside(id_, D):
-                            continue
-                        for kh in range(KH):
-                            ih = oh * SH + kh * DH - PT
-                            if not inside(ih, H):
+    with nogil:
+        dx[...] = 0
+        for n in range(N):
+            for od in range(OD):
+                for oh in range(OH):
+                    for ow in range(OW):
+                        for kd in range(KD):
+                            id_ = od * SD + kd * DD - PF
+                            if not inside(id_, D):
                                 continue
-                            for kw in range(KW):
-                                iw = ow * SW + kw * DW - PL
-                                if inside(iw, W):
-                                    for c in range(C):
-                                        dx[n, id_, ih, iw, c] += cols[n * OD + od, oh, ow, kd, kh, kw, c]
+                            for kh in range(KH):
+                                ih = oh * SH + kh * DH - PT
+                                if not inside(ih, H):
+                                    continue
+                                for kw in range(KW):
+                                    iw = ow * SW + kw * DW - PL
+                                    if inside(iw, W):
+                                        for c in range(C):
+                                            dx[n, id_, ih, iw, c] += cols[n * OD + od, oh, ow, kd, kh, kw, c]
 
 
 # --------------------------------------------------------------------------------------

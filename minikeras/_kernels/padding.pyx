@@ -41,7 +41,7 @@ def zero_pad_3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,
     cdef Py_ssize_t OD = out.shape[1], OH = out.shape[2], OWC = out.shape[3]
     cdef Py_ssize_t n, od, oh, owc, d, h, wc
     cdef bint threads = N * OD * OH * OWC >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for od in range(OD):
             d = od - PF
             for oh in range(OH):
@@ -73,7 +73,7 @@ def crop_3d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,
     cdef Py_ssize_t OWC = out.shape[3]
     cdef Py_ssize_t n, od, oh, owc
     cdef bint threads = N * OD * OH * OWC >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for od in range(OD):
             for oh in range(OH):
                 for owc in range(OWC):

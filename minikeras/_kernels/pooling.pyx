@@ -5,9 +5,9 @@ channels, ``KD KH KW`` pool size, ``SD SH SW`` strides, ``PF PT PL`` the padding
 the depth, height and width axes (front, top, left).
 
 Arrays are channels-last and C-contiguous volumes ``(N, D, H, W, C)``: the op gives 1D and
-2D data unit depth and height (with pool size 1 and stride 1 there), and channels_first
-data the shape ``(N * C, D, H, W, 1)``. Only the padding before each axis is passed: the
-output size fixes the rest. Padded positions are not part of any window: the window of
+2D data unit depth and height (with pool size 1 and stride 1 there) and transposes
+channels_first data. Only the padding before each axis is passed: the output size fixes
+the rest. Padded positions are not part of any window: the window of
 output ``(od, oh, ow)`` covers the input positions
 
     d in [od * SD - PF, od * SD - PF + KD)  clipped to [0, D)   (and so for h and w),
@@ -57,7 +57,7 @@ def max_pool_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, ::1] out
     cdef int32_t position, where, larger
     cdef floating v, best
     cdef bint threads = N * D * H * W * C >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for od in range(OD):
             d0 = _max(od * SD - PF, 0)
             d1 = _min(od * SD - PF + KD, D)
@@ -104,7 +104,7 @@ def max_pool_3d_backward(const floating[:, :, ::1] grad_out, const int32_t[:, :,
     cdef Py_ssize_t O = grad_out.shape[1]
     cdef Py_ssize_t n, v, o, c
     cdef bint threads = N * V * C >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for v in range(V):
             for c in range(C):
                 grad_x[n, v, c] = 0
@@ -130,7 +130,7 @@ def avg_pool_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, ::1] out
     cdef Py_ssize_t n, od, oh, ow, c, d, h, w, d0, d1, h0, h1, w0, w1
     cdef floating count
     cdef bint threads = N * D * H * W * C >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for od in range(OD):
             d0 = _max(od * SD - PF, 0)
             d1 = _min(od * SD - PF + KD, D)
@@ -170,7 +170,7 @@ def avg_pool_3d_backward(const floating[:, :, :, :, ::1] grad_out,
     cdef Py_ssize_t n, od, oh, ow, c, d, h, w, d0, d1, h0, h1, w0, w1
     cdef floating count
     cdef bint threads = N * D * H * W * C >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for d in range(D):
             for h in range(H):
                 for w in range(W):

@@ -3,10 +3,9 @@
 Shape letters: ``N`` batch, ``D H W`` input sizes, ``OD OH OW`` output sizes, ``C``
 channels, ``SD SH SW`` the upsampling factors (Keras' ``size``).
 
-Arrays are channels-last and C-contiguous. Nearest upsampling works on volumes
-``(N, D, H, W, C)``: the op gives 1D and 2D data unit depth and height, and channels_first
-data the shape ``(N * C, D, H, W, 1)`` (each channel is an image of its own). Bilinear
-resizing works on images ``(N, H, W, C)``.
+Arrays are channels-last and C-contiguous (the op transposes channels_first data).
+Nearest upsampling works on volumes ``(N, D, H, W, C)``, the op giving 1D and 2D data
+unit depth and height; bilinear resizing works on images ``(N, H, W, C)``.
 
 Each forward kernel has its adjoint (the backward pass) next to it. All four are linear
 maps, so the op differentiates a backward kernel with its forward twin and back again.
@@ -45,7 +44,7 @@ def upsample_nearest_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, 
     cdef Py_ssize_t C = x.shape[4], OW = out.shape[3]
     cdef Py_ssize_t n, d, h, w, c, od, oh, ow, a, b, e
     cdef bint threads = N * D * H * W * C * SD * SH * SW >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for d in range(D):
             od = d * SD
             for h in range(H):
@@ -80,7 +79,7 @@ def upsample_nearest_3d_backward(const floating[:, :, :, :, ::1] grad_out,
     cdef Py_ssize_t W = grad_x.shape[3], C = grad_x.shape[4]
     cdef Py_ssize_t n, d, h, w, c, a, b, e
     cdef bint threads = N * D * H * W * C * SD * SH * SW >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for d in range(D):
             for h in range(H):
                 for w in range(W):
@@ -129,7 +128,7 @@ def upsample_bilinear_2d(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] 
     cdef Py_ssize_t n, oh, ow, c, num, y0, y1, x0, x1
     cdef floating dy, dx, top, bottom
     cdef bint threads = N * OH * OW * C >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for oh in range(OH):
             num = _sample_numerator(oh, H, OH)
             y0 = num // (2 * OH)
@@ -164,7 +163,7 @@ def upsample_bilinear_2d_backward(const floating[:, :, :, ::1] grad_out,
     cdef Py_ssize_t n, h, w, oh, ow, c, num, y0, y1, x0, x1
     cdef floating dy, dx, g
     cdef bint threads = N * OH * OW * C >= PARALLEL_MIN_WORK
-    for n in prange(N, nogil=True, schedule="static", use_threads_if=threads):
+    for n in prange(N, nogil=True, schedule="dynamic", use_threads_if=threads):
         for h in range(H):
             for w in range(W):
                 for c in range(C):

@@ -22,8 +22,8 @@ Gradients, which is why any order works:
                       spreads each gradient evenly over the window, and the adjoint of that
                       is the mean again.
 
-The kernels in ``minikeras/_kernels/pooling.pyx`` see channels-last volumes; channels-first
-data is passed as a batch of one-channel volumes (``conv_utils.volume_shape``).
+The kernels in ``minikeras/_kernels/pooling.pyx`` see channels-last volumes
+(``conv_utils.volume_shape``); channels-first data is transposed to them and back.
 """
 import dataclasses
 
@@ -100,14 +100,30 @@ class Pooling:
     def kernel_args(self):
         return (*self.pool, *self.strides, *self.pads)
 
+    # Channels-first data is transposed to channels last, rather than pooled as one-channel
+    # volumes (N * C, D, H, W, 1): with one channel the kernels' innermost loop has length
+    # 1 and cannot be vectorised. The result goes back as a transposed view, which a
+    # following channels-last kernel reads without a copy. Measured on 2x2 max pooling of
+    # (128, 64, 24, 24), one thread: 22 ms as one-channel volumes, 6.4 ms transposed
+    # (2.4 ms for the same data channels last).
     def volume(self, array, shape, dtype):
         """``array`` (of user shape ``shape``) as the kernels' contiguous volume."""
-        volume = conv_utils.volume_shape(shape, self.data_format)
+        if self.data_format == "channels_first":
+            array, shape = np.moveaxis(array, 1, -1), _channels_last(shape)
+        volume = conv_utils.volume_shape(shape, "channels_last")
         return np.ascontiguousarray(array, dtype=dtype).reshape(volume)
 
     def empty(self, shape, dtype):
         """An uninitialised volume for an array of user shape ``shape``."""
-        return np.empty(conv_utils.volume_shape(shape, self.data_format), dtype)
+        if self.data_format == "channels_first":
+            shape = _channels_last(shape)
+        return np.empty(conv_utils.volume_shape(shape, "channels_last"), dtype)
+
+    def user(self, volume, shape):
+        """The inverse of ``volume``: a transposed view for channels-first data."""
+        if self.data_format == "channels_first":
+            return np.moveaxis(volume.reshape(_channels_last(shape)), -1, 1)
+        return volume.reshape(shape)
 
 
 class MaxPool(Op):
@@ -118,7 +134,7 @@ class MaxPool(Op):
         out = p.empty(p.out_shape, dtype)
         self.argmax = np.empty(out.shape, np.int32)
         _kernel("max_pool_3d")(p.volume(x, p.in_shape, dtype), out, self.argmax, *p.kernel_args)
-        return out.reshape(p.out_shape).astype(x.dtype, copy=False)
+        return p.user(out, p.out_shape).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         return MaxPoolBackward.apply(grad, pooling=self.pooling, argmax=self.argmax)
@@ -134,7 +150,7 @@ class MaxPoolBackward(Op):
         _kernel("max_pool_3d_backward")(
             _flat(p.volume(grad, p.out_shape, dtype)), _flat(self.argmax), _flat(grad_x)
         )
-        return grad_x.reshape(p.in_shape).astype(grad.dtype, copy=False)
+        return p.user(grad_x, p.in_shape).astype(grad.dtype, copy=False)
 
     def backward(self, grad):
         return MaxPoolGather.apply(grad, pooling=self.pooling, argmax=self.argmax)
@@ -147,7 +163,8 @@ class MaxPoolGather(Op):
     def forward(self, x):
         p = self.pooling
         values = _flat(p.volume(x, p.in_shape, x.dtype))
-        return np.take_along_axis(values, _flat(self.argmax), axis=1).reshape(p.out_shape)
+        picked = np.take_along_axis(values, _flat(self.argmax), axis=1)
+        return p.user(picked, p.out_shape)
 
     def backward(self, grad):
         return MaxPoolBackward.apply(grad, pooling=self.pooling, argmax=self.argmax)
@@ -160,7 +177,7 @@ class AvgPool(Op):
         p, dtype = self.pooling, _compute_dtype(x)
         out = p.empty(p.out_shape, dtype)
         _kernel("avg_pool_3d")(p.volume(x, p.in_shape, dtype), out, *p.kernel_args)
-        return out.reshape(p.out_shape).astype(x.dtype, copy=False)
+        return p.user(out, p.out_shape).astype(x.dtype, copy=False)
 
     def backward(self, grad):
         return AvgPoolBackward.apply(grad, pooling=self.pooling)
@@ -174,7 +191,7 @@ class AvgPoolBackward(Op):
         grad_x = p.empty(p.in_shape, dtype)
         grad_out = p.volume(grad, p.out_shape, dtype)
         _kernel("avg_pool_3d_backward")(grad_out, grad_x, *p.kernel_args)
-        return grad_x.reshape(p.in_shape).astype(grad.dtype, copy=False)
+        return p.user(grad_x, p.in_shape).astype(grad.dtype, copy=False)
 
     def backward(self, grad):
         return AvgPool.apply(grad, pooling=self.pooling)
@@ -216,6 +233,11 @@ def _pooling(name, shape, pool_size, strides, padding, data_format):
         strides=unit + strides,
         pads=(3 - rank) * (0,) + pads,
     )
+
+
+def _channels_last(shape):
+    """The channels-last shape of a channels-first shape: (N, C, *spatial) -> (N, *spatial, C)."""
+    return (shape[0], *shape[2:], shape[1])
 
 
 def _flat(volume):

@@ -14,8 +14,8 @@ Both are linear maps ``y = U x``, so the gradient is ``dx = U^T dy`` (a sum over
 block for nearest upsampling, a scatter of the bilinear weights for bilinear), and the
 gradient of ``U^T`` is ``U`` again: each pair of ops is each other's backward.
 
-Channels-first data is handed to the kernels as a batch of one-channel images (see
-``conv_utils.volume_shape``): a reshape, no transposition.
+The kernels see channels-last arrays: channels-first data is transposed to them, and the
+result back (see "Layouts" below).
 """
 import numpy as np
 
@@ -108,14 +108,11 @@ class UpsampleNearestBackward(Op):
 
 def _nearest(name, x, size, data_format, up):
     """Run a nearest kernel on x's volumes, to spatial sizes times ``size`` (or divided)."""
-    shape = _resized_shape(x.shape, size, data_format, up)
+    source = _channels_last(x, data_format)
+    out = np.empty(_resized_shape(source.shape, size, up), source.dtype)
     factors = (1,) * (3 - len(size)) + tuple(size)
-    dtype = _compute_dtype(x)
-    volume = conv_utils.volume_shape(x.shape, data_format)
-    source = np.ascontiguousarray(x, dtype=dtype).reshape(volume)
-    out = np.empty(conv_utils.volume_shape(shape, data_format), dtype)
-    _kernel(name)(source, out, *factors)
-    return out.reshape(shape).astype(x.dtype, copy=False)
+    _kernel(name)(_volume(source), _volume(out), *factors)
+    return _user_layout(out, data_format).astype(x.dtype, copy=False)
 
 
 # --------------------------------------------------------------------------------------
@@ -145,25 +142,44 @@ class UpsampleBilinear2DBackward(Op):
 
 def _bilinear(name, x, size, data_format, up):
     """Run a bilinear kernel on x's images, to height and width times ``size`` (or divided)."""
-    shape = _resized_shape(x.shape, size, data_format, up)
-    dtype = _compute_dtype(x)
-    source = np.ascontiguousarray(x, dtype=dtype).reshape(_image_shape(x.shape, data_format))
-    out = np.empty(_image_shape(shape, data_format), dtype)
+    source = _channels_last(x, data_format)
+    out = np.empty(_resized_shape(source.shape, size, up), source.dtype)
     _kernel(name)(source, out)
-    return out.reshape(shape).astype(x.dtype, copy=False)
+    return _user_layout(out, data_format).astype(x.dtype, copy=False)
 
 
-def _image_shape(shape, data_format):
-    """The kernels' (N, H, W, C) shape of a batch of images: the volume without its depth."""
-    n, _, h, w, c = conv_utils.volume_shape(shape, data_format)
-    return n, h, w, c
+# --------------------------------------------------------------------------------------
+# Layouts
+# --------------------------------------------------------------------------------------
+# Channels-first data is transposed to channels last, rather than handed to the kernels as
+# one-channel images (N * C, H, W, 1), whose innermost loop (over channels) would have
+# length 1 and could not be vectorised. The result goes back as a transposed view, which a
+# following channels-last kernel reads without a copy. Measured on x2 upsampling of
+# (128, 64, 14, 14), float32: bilinear 13 ms as one-channel images, 2.9 ms transposed;
+# nearest 4.2 ms and 2.1 ms.
+
+def _channels_last(x, data_format):
+    """x as a C-contiguous channels-last float32 or float64 array (float16 -> float32)."""
+    dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    if data_format == "channels_first":
+        x = np.moveaxis(x, 1, -1)
+    return np.ascontiguousarray(x, dtype=dtype)
 
 
-def _resized_shape(shape, size, data_format, up):
-    """``shape`` with its spatial sizes multiplied (``up``) or divided by ``size``."""
-    spatial = conv_utils.spatial_shape(shape, data_format)
-    spatial = tuple(s * f if up else s // f for s, f in zip(spatial, size))
-    return conv_utils.with_spatial_shape(shape, spatial, data_format)
+def _user_layout(y, data_format):
+    """The inverse of ``_channels_last``: a transposed view for channels-first data."""
+    return np.moveaxis(y, -1, 1) if data_format == "channels_first" else y
+
+
+def _volume(array):
+    """A channels-last batch as the nearest kernels' (N, D, H, W, C) volumes (a view)."""
+    return array.reshape(conv_utils.volume_shape(array.shape, "channels_last"))
+
+
+def _resized_shape(shape, size, up):
+    """A channels-last ``shape`` with its spatial sizes multiplied (``up``) or divided."""
+    spatial = tuple(s * f if up else s // f for s, f in zip(shape[1:-1], size))
+    return (shape[0], *spatial, shape[-1])
 
 
 # --------------------------------------------------------------------------------------
@@ -178,11 +194,6 @@ def _validate(name, shape, size, data_format, ranks=(3, 4, 5)):
     except ValueError as error:
         raise ValueError(f"{name}: {error}") from None
     return data_format, size
-
-
-def _compute_dtype(x):
-    """float32 or float64, the kernels' types (float16 is computed in float32)."""
-    return x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
 
 
 def _shape_of(x):
