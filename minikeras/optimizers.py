@@ -12,7 +12,11 @@ Every optimizer follows the same three steps in ``apply_gradients`` (the Keras 2
 The updates work on the NumPy values of the Variables (``variable.assign``), outside any
 tape: an update is not something one differentiates. Per-weight state ("slots": momenta,
 running averages) are NumPy arrays; ``get_weights`` returns ``[iterations]`` followed by
-every slot, grouped by slot name, in the order the weights were first seen.
+every slot, grouped by slot name, in the order the weights were first seen (Keras 2.2.4
+lists ``iterations`` for some optimizers only; minikeras always does, as Keras 2.3 does).
+
+The seven optimizers share this one module, as in Keras 2: after the base class each is a
+short class whose ``_update_step`` is its update rule, written next to its formula.
 
 Example:
     >>> import numpy as np
@@ -363,6 +367,7 @@ class Adam(Optimizer):
         self.beta_2 = _fraction(self, "beta_2", beta_2)
         self.epsilon = _epsilon(self, epsilon)
         self.amsgrad = bool(amsgrad)
+        # vhat, the running maximum of v, only exists with amsgrad.
         self._slot_names = ("m", "v", "vhat") if self.amsgrad else ("m", "v")
 
     def _update_step(self, w, g, slots, lr, t):

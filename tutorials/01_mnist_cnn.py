@@ -10,9 +10,14 @@ test accuracy, then saves two figures in ``tutorials/figures/``: the learning cu
 Run it from the repository (after ``pip install -e .``, or with the kernels built in place):
 
     python tutorials/01_mnist_cnn.py            # the full run: all training images, 3 epochs
-    python tutorials/01_mnist_cnn.py --quick    # 2000 images, 1 epoch: under a minute
+    python tutorials/01_mnist_cnn.py --quick    # 2000 images, 1 epoch: a few seconds
 
 MNIST is read by ``minikeras.datasets.mnist.load_data`` (see there where it looks).
+
+What to expect, measured on 2 CPU cores with the workplace copy of MNIST (24000 training
+images): the full run takes about 45 s per epoch and reaches 97.9% test accuracy after 3
+epochs (Keras' 12 epochs on 60000 images give about 99.2%); ``--quick`` takes about 5 s and
+reaches about 69%.
 """
 import argparse
 import os
@@ -30,9 +35,7 @@ from minikeras import backend as K
 from minikeras import optimizers
 from minikeras.callbacks import Callback
 from minikeras.datasets import mnist
-from minikeras.layers.convolutional import Conv2D
-from minikeras.layers.core import Dense, Dropout, Flatten
-from minikeras.layers.pooling import MaxPooling2D
+from minikeras.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 from minikeras.models import Sequential
 
 NUM_CLASSES = 10
@@ -105,7 +108,7 @@ class BatchHistory(Callback):
         self.acc.append(float(logs["acc"]))
 
 
-def save_figures(history, batches, x_test, y_test, probabilities, directory):
+def save_figures(history, batches, batch_size, x_test, y_test, probabilities, directory):
     """The learning curves and up to 12 misclassified test digits, as PNG files."""
     try:
         import matplotlib
@@ -124,7 +127,7 @@ def save_figures(history, batches, x_test, y_test, probabilities, directory):
                 label="training, each batch")
         ax.plot(epoch_ends, history.history[key], "o-", label="training, epoch mean")
         ax.plot(epoch_ends, history.history["val_" + key], "s-", label="test, end of epoch")
-        ax.set_xlabel("training step (batch of 128)")
+        ax.set_xlabel(f"training step (batch of {batch_size})")
         ax.set_title(title)
         ax.grid(alpha=0.3)
     axes[1].legend(loc="lower right")
@@ -171,7 +174,8 @@ def main(argv=None):
     print(f"Test loss: {score[0]:.4f}")
     print(f"Test accuracy: {score[1]:.4f}")
     probabilities = np.asarray(model.predict(x_test, batch_size=256))
-    for path in save_figures(history, batches, x_test, y_test, probabilities, args.figures_dir):
+    figures = save_figures(history, batches, args.batch_size, x_test, y_test, probabilities, args.figures_dir)
+    for path in figures:
         print(f"Saved {path}")
     return score
 
