@@ -16,6 +16,9 @@ import numpy as np
 
 from minikeras import config, ops
 from minikeras.tensor import as_tensor
+from minikeras.utils.generic_utils import (
+    get_keras_object, instantiate_keras_object, serialize_keras_object,
+)
 
 __all__ = [
     "Constraint", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
@@ -163,34 +166,15 @@ def serialize(constraint):
     """``{"class_name": ..., "config": {...}}``, None for None, a function's name otherwise."""
     if constraint is None:
         return None
-    if isinstance(constraint, Constraint):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    name = getattr(constraint, "__name__", None)
-    if name is None:
-        raise ValueError(f"Cannot serialize the constraint {constraint!r}.")
-    return name
+    return serialize_keras_object(constraint, Constraint, "constraint")
 
 
 def deserialize(config_dict, custom_objects=None):
     """A constraint from a name (``"max_norm"``) or a ``{"class_name", "config"}`` dict."""
-    if isinstance(config_dict, str):
-        class_name, arguments = config_dict, {}
-    elif isinstance(config_dict, dict) and "class_name" in config_dict:
-        class_name, arguments = config_dict["class_name"], config_dict.get("config") or {}
-    else:
-        raise ValueError(
-            f"Cannot deserialize the constraint {config_dict!r}: expected a name or a dict "
-            "with 'class_name' and 'config'."
-        )
-    if custom_objects and class_name in custom_objects:
-        found = custom_objects[class_name]
-        return found.from_config(arguments) if isinstance(found, type) else found
-    if class_name not in _BY_NAME:
-        raise ValueError(
-            f"Unknown constraint: {class_name!r}. Expected one of "
-            "max_norm, non_neg, unit_norm, min_max_norm (or their class names)."
-        )
-    return _BY_NAME[class_name].from_config(arguments)
+    return instantiate_keras_object(
+        config_dict, _BY_NAME, custom_objects, kind="constraint",
+        expected="max_norm, non_neg, unit_norm, min_max_norm (or their class names)",
+    )
 
 
 def get(identifier):
@@ -205,13 +189,5 @@ def get(identifier):
     """
     if identifier is None:
         return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()  # a class given without calling it: its defaults
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret constraint identifier: {identifier!r} (expected a name, a "
-        "serialized dict, a callable or None)."
-    )
+    return get_keras_object(identifier, Constraint, deserialize, "constraint",
+                            expected="a name, a serialized dict, a callable or None")

@@ -28,6 +28,9 @@ import math
 import numpy as np
 
 from minikeras import config
+from minikeras.utils.generic_utils import (
+    get_keras_object, instantiate_keras_object, serialize_keras_object,
+)
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -439,41 +442,20 @@ _ALIASES = {
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_uniform": HeUniform, "he_normal": HeNormal,
 }
+_BY_NAME = {**_CLASSES, **_ALIASES}
 
 
 def serialize(initializer):
     """``{"class_name": ..., "config": {...}}`` for an Initializer; a function's name otherwise."""
-    if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    name = getattr(initializer, "__name__", None)
-    if name is None:
-        raise ValueError(f"Cannot serialize the initializer {initializer!r}.")
-    return name
+    return serialize_keras_object(initializer, Initializer, "initializer")
 
 
 def deserialize(config_dict, custom_objects=None):
     """An initializer from a name or a ``{"class_name", "config"}`` dict."""
-    if isinstance(config_dict, str):
-        class_name, arguments = config_dict, {}
-    elif isinstance(config_dict, dict) and "class_name" in config_dict:
-        class_name, arguments = config_dict["class_name"], config_dict.get("config") or {}
-    else:
-        raise ValueError(
-            f"Cannot deserialize the initializer {config_dict!r}: expected a name or a dict "
-            "with 'class_name' and 'config'."
-        )
-    if custom_objects and class_name in custom_objects:
-        found = custom_objects[class_name]
-        if isinstance(found, type):
-            return found.from_config(arguments) if hasattr(found, "from_config") else found(**arguments)
-        return found
-    cls = _CLASSES.get(class_name) or _ALIASES.get(class_name)
-    if cls is None:
-        raise ValueError(
-            f"Unknown initializer: {class_name!r}. Expected one of "
-            f"{', '.join(sorted(_ALIASES))} (or a class name such as 'GlorotUniform')."
-        )
-    return cls.from_config(arguments)
+    return instantiate_keras_object(
+        config_dict, _BY_NAME, custom_objects, kind="initializer",
+        expected=f"{', '.join(sorted(_ALIASES))} (or a class name such as 'GlorotUniform')",
+    )
 
 
 def get(identifier):
@@ -494,13 +476,5 @@ def get(identifier):
         >>> get({"class_name": "RandomUniform", "config": {"minval": 0, "maxval": 1}})(2).shape
         (2,)
     """
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()  # a class given without calling it: its defaults
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret initializer identifier: {identifier!r} (expected a name, a "
-        "serialized dict, an Initializer or a callable)."
-    )
+    return get_keras_object(identifier, Initializer, deserialize, "initializer",
+                            expected="a name, a serialized dict, an Initializer or a callable")

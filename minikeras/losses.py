@@ -34,7 +34,8 @@ __all__ = [
     "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "SquaredHinge", "Hinge",
     "CategoricalHinge", "LogCosh", "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
     "BinaryCrossentropy", "KLDivergence", "Poisson", "CosineSimilarity",
-    "compute_weighted_loss", "get", "serialize", "deserialize",
+    "compute_weighted_loss", "get", "serialize", "deserialize", "loss_instance", "plain_function",
+    "BY_NAME",
 ]
 
 
@@ -300,13 +301,16 @@ BinaryCrossentropy = _wrapper_class(
 
 
 # --- lookup by name, and configs --------------------------------------------------------------
-_NOT_LOSSES = {"Loss", "LossFunctionWrapper", "compute_weighted_loss", "get", "serialize", "deserialize"}
-_LOSSES = {name: globals()[name] for name in __all__ if name not in _NOT_LOSSES}
+_NOT_LOSSES = {"Loss", "LossFunctionWrapper", "compute_weighted_loss", "get", "serialize", "deserialize",
+               "loss_instance", "plain_function", "BY_NAME"}
+#: Every loss by the names ``get`` accepts (functions, their aliases and the ``Loss`` classes);
+#: ``metrics`` accepts them all too.
+BY_NAME = {name: globals()[name] for name in __all__ if name not in _NOT_LOSSES}
 
 
 def serialize(loss):
     """A loss function's name, or ``{'class_name', 'config'}`` for a ``Loss`` instance."""
-    instance = _loss_instance(loss)
+    instance = loss_instance(loss)
     if instance is not None:
         return {"class_name": type(instance).__name__, "config": instance.get_config()}
     return loss.__name__
@@ -314,7 +318,7 @@ def serialize(loss):
 
 def deserialize(name, custom_objects=None):
     """The function named ``name`` (aliases included), or the ``Loss`` a config dict describes."""
-    return deserialize_keras_object(name, _LOSSES, custom_objects, kind="loss")
+    return deserialize_keras_object(name, BY_NAME, custom_objects, kind="loss")
 
 
 def get(identifier):
@@ -339,9 +343,33 @@ def get(identifier):
     raise ValueError(f"Could not interpret loss function identifier: {identifier!r}")
 
 
-def _loss_instance(loss):
-    """The ``Loss`` behind ``loss`` (itself, or the owner of a bound ``call``), else None."""
+def loss_instance(loss):
+    """The ``Loss`` behind ``loss`` (itself, or the owner of a bound ``call``), else None.
+
+    ``get`` turns a ``Loss`` into its bound ``call``; this finds the instance again, for
+    its name and settings.
+
+    Example:
+        >>> loss_instance(get(BinaryCrossentropy(from_logits=True))).name
+        'binary_crossentropy'
+        >>> loss_instance(mean_squared_error) is None
+        True
+    """
     if isinstance(loss, Loss):
         return loss
     owner = getattr(loss, "__self__", None)
     return owner if isinstance(owner, Loss) else None
+
+
+def plain_function(loss):
+    """The loss function behind ``loss``: a ``LossFunctionWrapper``'s ``fn``, else ``loss``.
+
+    What tells which loss a model uses, however it was given (``'binary_crossentropy'``,
+    ``BinaryCrossentropy()``, or its bound ``call``).
+
+    Example:
+        >>> plain_function(get(BinaryCrossentropy())) is binary_crossentropy
+        True
+    """
+    instance = loss_instance(loss)
+    return instance.fn if isinstance(instance, LossFunctionWrapper) else loss

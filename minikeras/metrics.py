@@ -126,8 +126,8 @@ def resolve_accuracy(name, loss_fn, output_shape):
         raise ValueError(
             f"resolve_accuracy: expected one of {ACCURACY_NAMES + CROSSENTROPY_NAMES}, got {name!r}."
         )
-    instance = losses._loss_instance(loss_fn)
-    loss_function = instance.fn if isinstance(instance, losses.LossFunctionWrapper) else loss_fn
+    instance = losses.loss_instance(loss_fn)
+    loss_function = losses.plain_function(loss_fn)
     from_logits = bool(getattr(instance, "_fn_kwargs", {}).get("from_logits", False))
     if (output_shape and output_shape[-1] == 1) or loss_function is losses.binary_crossentropy:
         kind = "binary"
@@ -158,7 +158,7 @@ def resolve(identifier, loss_fn=None, output_shape=None):
     if isinstance(identifier, str) and identifier in ACCURACY_NAMES + CROSSENTROPY_NAMES:
         return resolve_accuracy(identifier, loss_fn, output_shape)
     fn = get(identifier)
-    instance = losses._loss_instance(fn)
+    instance = losses.loss_instance(fn)
     if instance is not None:
         return fn, instance.name
     return fn, getattr(fn, "name", None) or fn.__name__
@@ -181,7 +181,7 @@ def serialize(metric):
 
 def deserialize(name, custom_objects=None):
     """The metric called ``name``: one of this module's functions or any loss."""
-    return deserialize_keras_object(name, {**losses._LOSSES, **_METRICS}, custom_objects, kind="metric")
+    return deserialize_keras_object(name, {**losses.BY_NAME, **_METRICS}, custom_objects, kind="metric")
 
 
 def get(identifier):

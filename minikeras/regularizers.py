@@ -14,6 +14,9 @@ import numpy as np
 
 from minikeras import ops
 from minikeras.tensor import Tensor, as_tensor
+from minikeras.utils.generic_utils import (
+    get_keras_object, instantiate_keras_object, serialize_keras_object,
+)
 
 __all__ = ["Regularizer", "L1L2", "l1", "l2", "l1_l2", "get", "serialize", "deserialize"]
 
@@ -95,33 +98,13 @@ def serialize(regularizer):
     """``{"class_name": "L1L2", "config": {...}}``, None for None, a function's name otherwise."""
     if regularizer is None:
         return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    name = getattr(regularizer, "__name__", None)
-    if name is None:
-        raise ValueError(f"Cannot serialize the regularizer {regularizer!r}.")
-    return name
+    return serialize_keras_object(regularizer, Regularizer, "regularizer")
 
 
 def deserialize(config_dict, custom_objects=None):
     """A regularizer from a name (``"l2"``) or a ``{"class_name", "config"}`` dict."""
-    if isinstance(config_dict, str):
-        class_name, arguments = config_dict, {}
-    elif isinstance(config_dict, dict) and "class_name" in config_dict:
-        class_name, arguments = config_dict["class_name"], config_dict.get("config") or {}
-    else:
-        raise ValueError(
-            f"Cannot deserialize the regularizer {config_dict!r}: expected a name or a dict "
-            "with 'class_name' and 'config'."
-        )
-    if custom_objects and class_name in custom_objects:
-        found = custom_objects[class_name]
-        return found.from_config(arguments) if isinstance(found, type) else found
-    if class_name not in _BY_NAME:
-        raise ValueError(
-            f"Unknown regularizer: {class_name!r}. Expected one of {', '.join(_BY_NAME)}."
-        )
-    return _BY_NAME[class_name](**arguments)
+    return instantiate_keras_object(config_dict, _BY_NAME, custom_objects, kind="regularizer",
+                                    expected=", ".join(_BY_NAME))
 
 
 def get(identifier):
@@ -136,13 +119,5 @@ def get(identifier):
     """
     if identifier is None:
         return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()  # a class given without calling it: its defaults
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret regularizer identifier: {identifier!r} (expected a name, a "
-        "serialized dict, a callable or None)."
-    )
+    return get_keras_object(identifier, Regularizer, deserialize, "regularizer",
+                            expected="a name, a serialized dict, a callable or None")

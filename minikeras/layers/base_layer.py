@@ -177,16 +177,24 @@ class Layer:
                 f"Layer {self.name!r}: set_weights expected a list of {len(params)} arrays "
                 f"(shapes {[tuple(p.shape) for p in params]}), but received {len(weights)}."
             )
+        self._assign_checked(f"Layer {self.name!r}", params, weights)
+
+    @staticmethod
+    def _assign_checked(label, params, weights):
+        """Assign each array to its variable, once every shape is checked: nothing half-set.
+
+        ``label`` names the owner in the error (``Layer 'dense_1'``, ``Model 'model_1'``).
+        """
         arrays = []
         for param, value in zip(params, weights):
             value = np.asarray(value)
             if value.shape != param.shape:
                 raise ValueError(
-                    f"Layer {self.name!r}: weight {param.name!r} expected shape {tuple(param.shape)}, "
+                    f"{label}: weight {param.name!r} expected shape {tuple(param.shape)}, "
                     f"but received an array of shape {value.shape}."
                 )
             arrays.append(value)
-        for param, value in zip(params, arrays):  # all checked first: nothing half-set
+        for param, value in zip(params, arrays):
             param.assign(value)
 
     def count_params(self):

@@ -192,8 +192,7 @@ def _loss_name(loss_fn):
     """The name of a built-in loss function (also behind a Loss class), else None."""
     from minikeras import losses
 
-    instance = losses._loss_instance(loss_fn)
-    fn = instance.fn if isinstance(instance, losses.LossFunctionWrapper) else loss_fn
+    fn = losses.plain_function(loss_fn)
     name = getattr(fn, "__name__", None)
     return name if name and getattr(losses, name, None) is fn else None
 

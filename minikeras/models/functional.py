@@ -286,17 +286,7 @@ class Model(Trainer, Layer):
                 f"Model {self.name!r}: set_weights expected a list of {len(params)} arrays, "
                 f"but received {len(weights)}."
             )
-        arrays = []
-        for param, value in zip(params, weights):
-            value = np.asarray(value)
-            if value.shape != param.shape:
-                raise ValueError(
-                    f"Model {self.name!r}: weight {param.name!r} expected shape {tuple(param.shape)}, "
-                    f"but received an array of shape {value.shape}."
-                )
-            arrays.append(value)
-        for param, value in zip(params, arrays):
-            param.assign(value)
+        self._assign_checked(f"Model {self.name!r}", params, weights)
 
     def _ordered_weights(self):
         weights = []

@@ -109,32 +109,32 @@ def _weights_of(layer):
 def _training_config(model):
     from minikeras import losses, metrics, optimizers
 
-    def loss_entry(loss):
-        if isinstance(loss, dict):
-            return {k: loss_entry(v) for k, v in loss.items()}
-        if isinstance(loss, (list, tuple)):
-            return [loss_entry(v) for v in loss]
-        if loss is None or isinstance(loss, str):
-            return loss
+    def serialize_loss(loss):
         return losses.serialize(losses.get(loss))
-
-    def metric_entry(metric):
-        if isinstance(metric, dict):
-            return {k: metric_entry(v) for k, v in metric.items()}
-        if isinstance(metric, (list, tuple)):
-            return [metric_entry(v) for v in metric]
-        if metric is None or isinstance(metric, str):
-            return metric
-        return metrics.serialize(metric)
 
     return {
         "optimizer_config": optimizers.serialize(model.optimizer),
-        "loss": loss_entry(model.loss),
-        "metrics": metric_entry(model.metrics),
-        "weighted_metrics": metric_entry(model.weighted_metrics),
+        "loss": _serialize_entries(model.loss, serialize_loss),
+        "metrics": _serialize_entries(model.metrics, metrics.serialize),
+        "weighted_metrics": _serialize_entries(model.weighted_metrics, metrics.serialize),
         "loss_weights": model.loss_weights,
         "sample_weight_mode": model.sample_weight_mode,
     }
+
+
+def _serialize_entries(value, serialize):
+    """``serialize`` applied to each loss (or metric) of a ``compile`` argument.
+
+    The argument may be one entry, a list or a dict per output; None and names are kept as
+    they are (a name is already what ``compile`` accepts).
+    """
+    if isinstance(value, dict):
+        return {k: _serialize_entries(v, serialize) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_serialize_entries(v, serialize) for v in value]
+    if value is None or isinstance(value, str):
+        return value
+    return serialize(value)
 
 
 def _json_bytes(value):
@@ -336,35 +336,39 @@ def _compile_from_config(model, training_config, custom_objects):
     custom_objects = custom_objects or {}
 
     def loss_of(entry):
-        if isinstance(entry, dict) and "class_name" not in entry:
-            return {k: loss_of(v) for k, v in entry.items()}
-        if isinstance(entry, list):
-            return [loss_of(v) for v in entry]
-        if entry is None:
-            return None
-        return custom_objects.get(entry) if isinstance(entry, str) and entry in custom_objects \
-            else losses.deserialize(entry, custom_objects)
+        if isinstance(entry, str) and entry in custom_objects:
+            return custom_objects[entry]
+        return losses.deserialize(entry, custom_objects)
 
     def metric_of(entry):
-        if isinstance(entry, dict) and "class_name" not in entry:
-            return {k: metric_of(v) for k, v in entry.items()}
-        if isinstance(entry, list):
-            return [metric_of(v) for v in entry]
         if isinstance(entry, str) and entry in metrics.ACCURACY_NAMES + metrics.CROSSENTROPY_NAMES:
             return entry
-        if entry is None:
-            return None
-        return custom_objects.get(entry) if isinstance(entry, str) and entry in custom_objects \
-            else metrics.deserialize(entry, custom_objects)
+        if isinstance(entry, str) and entry in custom_objects:
+            return custom_objects[entry]
+        return metrics.deserialize(entry, custom_objects)
 
     model.compile(
         optimizer=optimizers.deserialize(training_config["optimizer_config"], custom_objects),
-        loss=loss_of(training_config["loss"]),
-        metrics=metric_of(training_config.get("metrics")),
-        weighted_metrics=metric_of(training_config.get("weighted_metrics")),
+        loss=_deserialize_entries(training_config["loss"], loss_of),
+        metrics=_deserialize_entries(training_config.get("metrics"), metric_of),
+        weighted_metrics=_deserialize_entries(training_config.get("weighted_metrics"), metric_of),
         loss_weights=training_config.get("loss_weights"),
         sample_weight_mode=training_config.get("sample_weight_mode"),
     )
+
+
+def _deserialize_entries(entry, deserialize):
+    """``deserialize`` applied to each saved loss (or metric): ``_serialize_entries`` undone.
+
+    A dict is a dict per output unless it is one serialized object (it has a 'class_name').
+    """
+    if isinstance(entry, dict) and "class_name" not in entry:
+        return {k: _deserialize_entries(v, deserialize) for k, v in entry.items()}
+    if isinstance(entry, list):
+        return [_deserialize_entries(v, deserialize) for v in entry]
+    if entry is None:
+        return None
+    return deserialize(entry)
 
 
 # --- architectures --------------------------------------------------------------------------------

@@ -5,15 +5,24 @@
     12/60 [=====>........................] - ETA: 3s - loss: 0.2345 - acc: 0.9123
     60/60 [==============================] - 4s 70ms/step - loss: 0.2012 - acc: 0.9301
 
-``deserialize_keras_object`` turns a name or a ``{'class_name', 'config'}`` dict into a
-function or an object; optimizers, losses and metrics use it for their ``get``.
+The (de)serialization of Keras objects, written once for the modules that look things up
+by name:
+
+* ``deserialize_keras_object`` turns a name or a ``{'class_name', 'config'}`` dict into a
+  function or an object; optimizers, losses and metrics use it for their ``get``;
+* ``serialize_keras_object``, ``instantiate_keras_object`` and ``get_keras_object`` are the
+  ``serialize``, ``deserialize`` and ``get`` of initializers, regularizers and constraints,
+  where every name builds an object (``'l2'`` is ``L1L2(l2=0.01)``).
 """
 import sys
 import time
 
 import numpy as np
 
-__all__ = ["Progbar", "deserialize_keras_object", "to_list"]
+__all__ = [
+    "Progbar", "deserialize_keras_object", "get_keras_object", "instantiate_keras_object",
+    "serialize_keras_object", "to_list",
+]
 
 
 def _clock():
@@ -193,9 +202,93 @@ def deserialize_keras_object(identifier, module_objects, custom_objects=None, ki
             "custom_objects={name: object} for your own."
         )
     if isinstance(found, type):
-        if config is None:
-            return found()
-        if hasattr(found, "from_config"):
-            return found.from_config(config)
-        return found(**config)
+        return found() if config is None else _build(found, config)
     return found
+
+
+def serialize_keras_object(instance, base_class, kind):
+    """How a config stores ``instance``: ``{'class_name', 'config'}``, or a function's name.
+
+    Args:
+        instance: an instance of ``base_class`` (stored as its class name and
+            ``get_config()``) or a named function (stored by its ``__name__``: rebuilding it
+            then needs it in ``custom_objects``, as in Keras).
+        base_class: the objects stored with their config (``Initializer``, ``Regularizer``...).
+        kind: what is stored, for the error message (``'initializer'``, ...).
+
+    Raises:
+        ValueError: for an object that is neither.
+    """
+    if isinstance(instance, base_class):
+        return {"class_name": type(instance).__name__, "config": instance.get_config()}
+    name = getattr(instance, "__name__", None)
+    if name is None:
+        raise ValueError(f"Cannot serialize the {kind} {instance!r}.")
+    return name
+
+
+def instantiate_keras_object(identifier, by_name, custom_objects, kind, expected):
+    """Build the object that a name (its defaults) or a ``{'class_name', 'config'}`` dict describes.
+
+    The built-in entries are always built: a class with ``from_config(config)``, a factory
+    function (``regularizers.l2``) by calling it with the config. In ``custom_objects`` a
+    class is built the same way, but a function is returned as it is: it is the user's
+    initializer (regularizer, ...) itself.
+
+    Args:
+        identifier: a name (``'he_normal'``) or ``{'class_name': name, 'config': {...}}``.
+        by_name: ``{name: class or factory}``, the built-in choices.
+        custom_objects: None, or extra ``{name: class or function}``, searched first.
+        kind: what is looked up, for the error messages (``'initializer'``, ...).
+        expected: the choices that the message for an unknown name lists.
+
+    Raises:
+        ValueError: for an identifier that is neither a name nor such a dict, or an unknown
+            name.
+    """
+    if isinstance(identifier, str):
+        class_name, arguments = identifier, {}
+    elif isinstance(identifier, dict) and "class_name" in identifier:
+        class_name, arguments = identifier["class_name"], identifier.get("config") or {}
+    else:
+        raise ValueError(
+            f"Cannot deserialize the {kind} {identifier!r}: expected a name or a dict "
+            "with 'class_name' and 'config'."
+        )
+    if custom_objects and class_name in custom_objects:
+        found = custom_objects[class_name]
+        return _build(found, arguments) if isinstance(found, type) else found
+    if class_name not in by_name:
+        raise ValueError(f"Unknown {kind}: {class_name!r}. Expected one of {expected}.")
+    return _build(by_name[class_name], arguments)
+
+
+def _build(factory, arguments):
+    """``factory.from_config(arguments)`` for a class that has it, else ``factory(**arguments)``."""
+    if hasattr(factory, "from_config"):
+        return factory.from_config(arguments)
+    return factory(**arguments)
+
+
+def get_keras_object(identifier, base_class, deserialize, kind, expected):
+    """What ``get`` returns for ``identifier``: the object it names, or itself if callable.
+
+    Args:
+        identifier: a name or a serialized dict (given to ``deserialize``), a subclass of
+            ``base_class`` (built with its defaults) or any callable (returned unchanged).
+        base_class: the base class of the module's objects (``Initializer``, ...).
+        deserialize: the module's ``deserialize``.
+        kind: for the error message (``'initializer'``, ...).
+        expected: what the error message says was expected.
+
+    Raises:
+        ValueError: for anything else (``None`` included: a module that accepts ``None``
+            says so before calling this).
+    """
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, base_class):
+        return identifier()  # a class given without calling it: its defaults
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r} (expected {expected}).")

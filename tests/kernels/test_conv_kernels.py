@@ -81,17 +81,18 @@ def test_col2im_is_the_adjoint_of_im2col(rank, im2col, col2im, data):
 
 
 @SETTINGS
-@given(data=st.data(), dtype=DTYPES, multiplier=st.integers(1, 3))
-def test_depthwise_kernels_match_their_twins(data, dtype, multiplier):
+@given(data=st.data(), dtype=DTYPES, block=st.sampled_from([0, 1, 2]))
+def test_depthwise_kernels_match_their_twins(data, dtype, block):
     g = data.draw(geometry(2))
-    N, C, (KH, KW) = g["N"], g["C"], g["kernel"]
+    # Channels come in blocks of 16 in the compiled loops: cover whole blocks and the rest.
+    N, C, (KH, KW) = g["N"], g["C"] + 16 * block, g["kernel"]
     x = random((N, *g["size"], C), dtype, 0)
-    kernel = random((KH, KW, C, multiplier), dtype, 1)
-    dout = random((N, *g["out"], C * multiplier), dtype, 2)
+    kernel = random((KH, KW, C), dtype, 1)
+    dout = random((N, *g["out"], C), dtype, 2)
     cases = [
-        ("depthwise_conv2d", (x, kernel), (N, *g["out"], C * multiplier)),
+        ("depthwise_conv2d", (x, kernel), (N, *g["out"], C)),
         ("depthwise_conv2d_backward_input", (dout, kernel), x.shape),
-        ("depthwise_conv2d_backward_kernel", (x, dout), (N, KH, KW, C, multiplier)),
+        ("depthwise_conv2d_backward_kernel", (x, dout), (N, KH, KW, C)),
     ]
     for name, inputs, out_shape in cases:
         expected = np.full(out_shape, np.nan, dtype)

@@ -13,10 +13,11 @@ little, so each overrides one or two small hooks:
 * ``Conv1D/2D/3D``: ``BaseConv`` itself; kernel ``(*kernel_size, C_in, filters)``, ``ops.conv``;
 * ``Conv2DTranspose/3DTranspose`` (``BaseConvTranspose``): kernel
   ``(*kernel_size, filters, C_in)``, ``ops.conv_transpose``, the transposed output length;
-* ``SeparableConv1D/2D`` (``BaseSeparableConv``): a depthwise and a pointwise kernel,
-  ``ops.depthwise_conv`` then a 1x1 ``ops.conv``;
-* ``DepthwiseConv2D``: one depthwise kernel ``(*kernel_size, C_in, depth_multiplier)``,
-  ``ops.depthwise_conv``, ``C_in * depth_multiplier`` output channels.
+* ``DepthwiseConv2D`` (``BaseDepthwiseConv``): one depthwise kernel
+  ``(*kernel_size, C_in, depth_multiplier)``, ``ops.depthwise_conv``,
+  ``C_in * depth_multiplier`` output channels;
+* ``SeparableConv1D/2D`` (``BaseSeparableConv``, a ``BaseDepthwiseConv``): the depthwise
+  step, then a pointwise kernel and a 1x1 ``ops.conv``.
 
 The helpers at the top (``naming_errors``, ``check_positive_sizes``, ``check_window_fits``,
 ...) are also used by the pooling, padding, cropping and upsampling layers, so that every
@@ -33,7 +34,7 @@ from minikeras.ops.conv import conv, conv_transpose, depthwise_conv
 from minikeras.utils import conv_utils
 
 __all__ = [
-    "BaseConv", "BaseConvTranspose", "BaseSeparableConv",
+    "BaseConv", "BaseConvTranspose", "BaseDepthwiseConv", "BaseSeparableConv",
     "layer_label", "naming_errors", "positive_int", "spatial_axes", "channel_axis",
     "with_spatial", "check_positive_sizes", "check_window_fits",
 ]
@@ -346,23 +347,77 @@ class BaseConvTranspose(BaseConv):
         return {**super().get_config(), "output_padding": self.output_padding}
 
 
-# --- depthwise separable convolutions ---------------------------------------------------------
-class BaseSeparableConv(BaseConv):
-    """Abstract depthwise separable convolution: a depthwise step, then a 1x1 convolution.
+# --- depthwise and depthwise separable convolutions ----------------------------------------------
+class BaseDepthwiseConv(BaseConv):
+    """Abstract depthwise convolution: each input channel filtered on its own, no mixing.
 
-    The depthwise step filters each input channel on its own with ``depth_multiplier``
-    kernels (``depthwise_kernel``: ``(*kernel_size, C_in, depth_multiplier)``), giving
-    ``C_in * depth_multiplier`` channels; the pointwise step mixes them into ``filters``
-    channels (``pointwise_kernel``: ``(1, ..., 1, C_in * depth_multiplier, filters)``).
-    Strides, padding and dilation belong to the depthwise step. Far fewer weights than a
-    full convolution: ``k*k*C_in*dm + C_in*dm*filters`` instead of ``k*k*C_in*filters``.
+    Each input channel gets ``depth_multiplier`` kernels of its own (``depthwise_kernel``:
+    ``(*kernel_size, C_in, depth_multiplier)``), giving ``C_in * depth_multiplier``
+    channels. ``DepthwiseConv2D`` is this step alone; ``BaseSeparableConv`` follows it with
+    a 1x1 convolution.
 
     Args:
         depth_multiplier: the number of depthwise output channels per input channel.
-        depthwise_initializer, pointwise_initializer, depthwise_regularizer,
-        pointwise_regularizer, depthwise_constraint, pointwise_constraint: as the
-            ``kernel_*`` arguments of ``BaseConv``, for each of the two kernels.
+        depthwise_initializer, depthwise_regularizer, depthwise_constraint: as the
+            ``kernel_*`` arguments of ``BaseConv``, for the depthwise kernel.
         (the other arguments as in ``BaseConv``)
+    """
+
+    def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(
+            rank, filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+            bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs)
+        self.depth_multiplier = positive_int(self, depth_multiplier, "depth_multiplier")
+        with naming_errors(self):
+            self.depthwise_initializer = initializers.get(depthwise_initializer)
+            self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
+            self.depthwise_constraint = constraints.get(depthwise_constraint)
+
+    def _build_kernels(self, input_dim):
+        self.depthwise_kernel = self.add_weight(
+            "depthwise_kernel", self.kernel_size + (input_dim, self.depth_multiplier),
+            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
+            constraint=self.depthwise_constraint,
+        )
+
+    def _convolve(self, inputs):
+        return depthwise_conv(inputs, self.depthwise_kernel, strides=self.strides,
+                              padding=self.padding, dilation_rate=self.dilation_rate,
+                              data_format=self.data_format)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            del config[key]
+        config.update({
+            "depth_multiplier": self.depth_multiplier,
+            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
+            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
+        })
+        return config
+
+
+class BaseSeparableConv(BaseDepthwiseConv):
+    """Abstract depthwise separable convolution: a depthwise step, then a 1x1 convolution.
+
+    The depthwise step (``BaseDepthwiseConv``) filters each input channel on its own with
+    ``depth_multiplier`` kernels, giving ``C_in * depth_multiplier`` channels; the
+    pointwise step mixes them into ``filters`` channels (``pointwise_kernel``:
+    ``(1, ..., 1, C_in * depth_multiplier, filters)``). Strides, padding and dilation
+    belong to the depthwise step. Far fewer weights than a full convolution:
+    ``k*k*C_in*dm + C_in*dm*filters`` instead of ``k*k*C_in*filters``.
+
+    Args:
+        pointwise_initializer, pointwise_regularizer, pointwise_constraint: as the
+            ``kernel_*`` arguments of ``BaseConv``, for the pointwise kernel.
+        (the other arguments as in ``BaseDepthwiseConv``)
     """
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
@@ -373,24 +428,18 @@ class BaseSeparableConv(BaseConv):
                  pointwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(
             rank, filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
-            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
-            bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = positive_int(self, depth_multiplier, "depth_multiplier")
+            dilation_rate=dilation_rate, depth_multiplier=depth_multiplier, activation=activation,
+            use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+            bias_initializer=bias_initializer, depthwise_regularizer=depthwise_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint, **kwargs)
         with naming_errors(self):
-            self.depthwise_initializer = initializers.get(depthwise_initializer)
             self.pointwise_initializer = initializers.get(pointwise_initializer)
-            self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
             self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-            self.depthwise_constraint = constraints.get(depthwise_constraint)
             self.pointwise_constraint = constraints.get(pointwise_constraint)
 
     def _build_kernels(self, input_dim):
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", self.kernel_size + (input_dim, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint,
-        )
+        super()._build_kernels(input_dim)  # the depthwise kernel
         self.pointwise_kernel = self.add_weight(
             "pointwise_kernel",
             (1,) * self.rank + (input_dim * self.depth_multiplier, self.filters),
@@ -399,22 +448,14 @@ class BaseSeparableConv(BaseConv):
         )
 
     def _convolve(self, inputs):
-        per_channel = depthwise_conv(inputs, self.depthwise_kernel, strides=self.strides,
-                                     padding=self.padding, dilation_rate=self.dilation_rate,
-                                     data_format=self.data_format)
+        per_channel = super()._convolve(inputs)  # the depthwise step
         return conv(per_channel, self.pointwise_kernel, data_format=self.data_format)
 
     def get_config(self):
         config = super().get_config()
-        for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
-            del config[key]
         config.update({
-            "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
             "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
             "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
             "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
         })
         return config

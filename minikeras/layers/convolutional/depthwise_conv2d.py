@@ -1,12 +1,10 @@
 """DepthwiseConv2D: filter each input channel on its own (the first half of a separable conv)."""
-from minikeras import constraints, initializers, regularizers
-from minikeras.layers.convolutional.base_conv import BaseConv, naming_errors, positive_int
-from minikeras.ops.conv import depthwise_conv
+from minikeras.layers.convolutional.base_conv import BaseDepthwiseConv
 
 __all__ = ["DepthwiseConv2D"]
 
 
-class DepthwiseConv2D(BaseConv):
+class DepthwiseConv2D(BaseDepthwiseConv):
     """Depthwise 2D convolution: ``depth_multiplier`` kernels per input channel, no mixing.
 
     ``y[n, i, j, c*dm + m] = activation(bias[c*dm + m] + sum over (ki, kj) of
@@ -23,7 +21,7 @@ class DepthwiseConv2D(BaseConv):
         activation, use_bias, bias_initializer, bias_regularizer, activity_regularizer,
         bias_constraint: see ``BaseConv`` in ``base_conv.py``.
         depthwise_initializer, depthwise_regularizer, depthwise_constraint: for the
-            depthwise kernel.
+            depthwise kernel (see ``BaseDepthwiseConv``).
 
     Weights:
         ``depthwise_kernel`` ``(kh, kw, channels, depth_multiplier)`` and ``bias``
@@ -55,38 +53,16 @@ class DepthwiseConv2D(BaseConv):
                  depthwise_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(
             2, None, kernel_size, strides=strides, padding=padding, data_format=data_format,
-            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
-            bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer, bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = positive_int(self, depth_multiplier, "depth_multiplier")
-        with naming_errors(self):
-            self.depthwise_initializer = initializers.get(depthwise_initializer)
-            self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-            self.depthwise_constraint = constraints.get(depthwise_constraint)
-
-    def _build_kernels(self, input_dim):
-        self.depthwise_kernel = self.add_weight(
-            "depthwise_kernel", self.kernel_size + (input_dim, self.depth_multiplier),
-            initializer=self.depthwise_initializer, regularizer=self.depthwise_regularizer,
-            constraint=self.depthwise_constraint,
-        )
-
-    def _convolve(self, inputs):
-        return depthwise_conv(inputs, self.depthwise_kernel, strides=self.strides,
-                              padding=self.padding, dilation_rate=self.dilation_rate,
-                              data_format=self.data_format)
+            dilation_rate=dilation_rate, depth_multiplier=depth_multiplier, activation=activation,
+            use_bias=use_bias, depthwise_initializer=depthwise_initializer,
+            bias_initializer=bias_initializer, depthwise_regularizer=depthwise_regularizer,
+            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+            depthwise_constraint=depthwise_constraint, bias_constraint=bias_constraint, **kwargs)
 
     def _output_channels(self, input_dim):
         return None if input_dim is None else input_dim * self.depth_multiplier
 
     def get_config(self):
         config = super().get_config()
-        for key in ("filters", "kernel_initializer", "kernel_regularizer", "kernel_constraint"):
-            del config[key]
-        config.update({
-            "depth_multiplier": self.depth_multiplier,
-            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.depthwise_regularizer),
-            "depthwise_constraint": constraints.serialize(self.depthwise_constraint),
-        })
+        del config["filters"]  # the output channels follow from the input's
         return config
