@@ -15,9 +15,11 @@ Cases come from the ``cases_*.py`` modules next to this file (``cases_conv.py``,
 - ``target``: the target ratio minikeras / PyTorch, or None.
 
 Every time printed is a median over repeats (after one warm-up call), measured in the same
-run for the three implementations, so that the ratios compare like with like. PyTorch runs
-with 2 threads, the size of the machine the targets were set on. For memory-bound kernels
-the last column is the time a 20 GB/s copy of the same bytes would take.
+run for the three implementations, so that the ratios compare like with like; each
+implementation is timed after half a second of idle, so that no library's spinning threads
+slow down another's. PyTorch runs with 2 threads, the size of the machine the targets
+were set on. For memory-bound kernels the last column is the time a 20 GB/s copy of the
+same bytes would take. On a shared machine, run it when nothing else is running.
 """
 import argparse
 import importlib
@@ -34,9 +36,14 @@ CASE_MODULES = ("cases_conv", "cases_misc")
 COPY_BANDWIDTH = 20e9  # bytes per second
 
 
-def median_ms(function, repeats):
+def median_ms(function, repeats, settle):
     if function is None:
         return None
+    # NumPy's BLAS, minikeras' OpenMP loops and PyTorch each keep a pool of threads that
+    # spin for a while after a call. Timed right after another library's call, an
+    # operation shares the two cores with those spinning threads (measured: 2x to 5x
+    # slower, on both sides). So each implementation starts on idle cores.
+    time.sleep(settle)
     function()  # warm-up: first-call allocations, thread pools, caches
     times = []
     for _ in range(repeats):
@@ -73,6 +80,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     batch = args.batch or (8 if args.quick else 128)
     repeats = args.repeats or (3 if args.quick else 15)
+    settle = 0.01 if args.quick else 0.5  # seconds of idle before each implementation
 
     try:
         import torch
@@ -89,9 +97,9 @@ def main(argv=None):
     print(header)
     print("-" * len(header))
     for case in collect(batch, args.only):
-        ours = median_ms(case["minikeras"], repeats)
-        numpy_ms = median_ms(case["numpy"], repeats)
-        torch_ms = median_ms(case["torch"], repeats)
+        ours = median_ms(case["minikeras"], repeats, settle)
+        numpy_ms = median_ms(case["numpy"], repeats, settle)
+        torch_ms = median_ms(case["torch"], repeats, settle)
         bound = None if case["bytes"] is None else 1e3 * case["bytes"] / COPY_BANDWIDTH
         to_torch = None if torch_ms is None else ours / torch_ms
         flag = ""

@@ -119,73 +119,78 @@ def col2vol_3d(cols, dx, SD, SH, SW, DD, DH, DW, PF, PT, PL):
                                     dx[n, id_, ih, iw, :] += cols[n * OD + od, oh, ow, kd, kh, kw, :]
 
 
-def depthwise_conv2d(x, kernel, out, SH, SW, DH, DW, PT, PL):
-    """out[n, oh, ow, c*M + m] = sum over (kh, kw) of x[n, ih, iw, c] * kernel[kh, kw, c, m].
+# Depthwise kernels pair channel c of the input with filter c only. A depth multiplier M
+# is handled by ops/conv.py, which repeats every input channel M times first.
 
-    x: (N, H, W, C); kernel: (KH, KW, C, M); out: (N, OH, OW, C*M), overwritten;
+
+def depthwise_conv2d(x, kernel, out, SH, SW, DH, DW, PT, PL):
+    """out[n, oh, ow, c] = sum over (kh, kw) of x[n, ih, iw, c] * kernel[kh, kw, c].
+
+    x: (N, H, W, C); kernel: (KH, KW, C); out: (N, OH, OW, C), overwritten;
     ih = oh*SH + kh*DH - PT, iw = ow*SW + kw*DW - PL; padding taps add nothing.
     """
     N, H, W, C = x.shape
-    KH, KW, _, M = kernel.shape
+    KH, KW, _ = kernel.shape
     _, OH, OW, _ = out.shape
-    out[...] = 0
     for n in range(N):
         for oh in range(OH):
             for ow in range(OW):
+                total = np.zeros(C, out.dtype)
                 for kh in range(KH):
                     ih = oh * SH + kh * DH - PT
                     for kw in range(KW):
                         iw = ow * SW + kw * DW - PL
                         if _inside(ih, H) and _inside(iw, W):
-                            for c in range(C):
-                                for m in range(M):
-                                    out[n, oh, ow, c * M + m] += x[n, ih, iw, c] * kernel[kh, kw, c, m]
+                            total += x[n, ih, iw, :] * kernel[kh, kw, :]
+                out[n, oh, ow, :] = total
 
 
 def depthwise_conv2d_backward_input(dout, kernel, dx, SH, SW, DH, DW, PT, PL):
-    """dx[n, ih, iw, c] = sum over (oh, ow, kh, kw, m) of dout[n, oh, ow, c*M + m] * kernel[kh, kw, c, m].
+    """dx[n, ih, iw, c] = sum of dout[n, oh, ow, c] * kernel[kh, kw, c] over the windows that read (ih, iw).
 
-    dout: (N, OH, OW, C*M); kernel: (KH, KW, C, M); dx: (N, H, W, C), overwritten.
+    dout: (N, OH, OW, C); kernel: (KH, KW, C); dx: (N, H, W, C), overwritten. Window
+    (oh, ow) reads (ih, iw) with tap (kh, kw) when oh*SH = ih + PT - kh*DH and
+    ow*SW = iw + PL - kw*DW: each dx value gathers from those windows.
     """
     N, H, W, C = dx.shape
-    KH, KW, _, M = kernel.shape
+    KH, KW, _ = kernel.shape
     _, OH, OW, _ = dout.shape
-    dx[...] = 0
     for n in range(N):
-        for oh in range(OH):
-            for ow in range(OW):
+        for ih in range(H):
+            for iw in range(W):
+                total = np.zeros(C, dx.dtype)
                 for kh in range(KH):
-                    ih = oh * SH + kh * DH - PT
+                    th = ih + PT - kh * DH
+                    if th < 0 or th % SH != 0 or th // SH >= OH:
+                        continue
                     for kw in range(KW):
-                        iw = ow * SW + kw * DW - PL
-                        if _inside(ih, H) and _inside(iw, W):
-                            for c in range(C):
-                                for m in range(M):
-                                    dx[n, ih, iw, c] += dout[n, oh, ow, c * M + m] * kernel[kh, kw, c, m]
+                        tw = iw + PL - kw * DW
+                        if tw < 0 or tw % SW != 0 or tw // SW >= OW:
+                            continue
+                        total += dout[n, th // SH, tw // SW, :] * kernel[kh, kw, :]
+                dx[n, ih, iw, :] = total
 
 
 def depthwise_conv2d_backward_kernel(x, dout, dkernel, SH, SW, DH, DW, PT, PL):
-    """dkernel[n, kh, kw, c, m] = sum over (oh, ow) of x[n, ih, iw, c] * dout[n, oh, ow, c*M + m].
+    """dkernel[n, kh, kw, c] = sum over (oh, ow) of x[n, ih, iw, c] * dout[n, oh, ow, c].
 
-    x: (N, H, W, C); dout: (N, OH, OW, C*M); dkernel: (N, KH, KW, C, M), overwritten: one
+    x: (N, H, W, C); dout: (N, OH, OW, C); dkernel: (N, KH, KW, C), overwritten: one
     kernel gradient per example, which the caller sums over n.
     """
     N, H, W, C = x.shape
-    _, KH, KW, _, M = dkernel.shape
+    _, KH, KW, _ = dkernel.shape
     _, OH, OW, _ = dout.shape
-    dkernel[...] = 0
     for n in range(N):
-        for oh in range(OH):
-            for ow in range(OW):
-                for kh in range(KH):
+        for kh in range(KH):
+            for kw in range(KW):
+                total = np.zeros(C, dkernel.dtype)
+                for oh in range(OH):
                     ih = oh * SH + kh * DH - PT
-                    for kw in range(KW):
+                    for ow in range(OW):
                         iw = ow * SW + kw * DW - PL
                         if _inside(ih, H) and _inside(iw, W):
-                            for c in range(C):
-                                for m in range(M):
-                                    dkernel[n, kh, kw, c, m] += x[n, ih, iw, c] * dout[n, oh, ow, c * M + m]
-
+                            total += x[n, ih, iw, :] * dout[n, oh, ow, :]
+                dkernel[n, kh, kw, :] = total
 
 
 # ======================================================================================

@@ -36,7 +36,7 @@ __all__ = ["conv", "conv_transpose", "depthwise_conv"]
 # Columns are built and multiplied a few images at a time, so that a chunk of ``cols`` is
 # still in the cache when BLAS reads it (a whole batch of columns is tens of MB). See
 # benchmarks/kernels.py for the measurements behind the size.
-_CHUNK_BYTES = 2 << 20
+_CHUNK_BYTES = 4 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,29 +104,24 @@ def _compute_dtype(*arrays):
     return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
 
 
-def _chunks(n_images, bytes_per_image):
-    step = max(1, _CHUNK_BYTES // max(bytes_per_image, 1))
-    for start in range(0, n_images, step):
-        yield start, min(start + step, n_images)
-
-
 class _Columns:
-    """A reusable buffer for the im2col matrix of a few images at a time.
+    """The im2col matrix of a few images at a time, in one reusable buffer.
 
     For ``n`` images the matrix has one row per output pixel ``(n, *out_spatial)`` and one
     column per kernel tap and input channel ``(*kernel_size, C_in)``.
     """
 
     def __init__(self, g, channels, n_images, dtype):
-        self.g = g
-        self.per_image = int(np.prod(g.out_spatial)) * int(np.prod(g.kernel_size)) * channels
+        self.g, self.channels = g, channels
         self.width = int(np.prod(g.kernel_size)) * channels
-        self.channels = channels
-        step = next(_chunks(n_images, self.per_image * np.dtype(dtype).itemsize), (0, 0))[1]
-        self.flat = None if g.pointwise else np.empty(step * self.per_image, dtype)
+        self.per_image = int(np.prod(g.out_spatial)) * self.width
+        self.step = max(1, _CHUNK_BYTES // (self.per_image * np.dtype(dtype).itemsize))
+        self.flat = None if g.pointwise else np.empty(min(self.step, n_images) * self.per_image, dtype)
 
-    def chunks(self, n_images, dtype):
-        return _chunks(n_images, self.per_image * np.dtype(dtype).itemsize)
+    def chunks(self, n_images):
+        """(start, stop) of each group of images whose columns fill the buffer."""
+        for start in range(0, n_images, self.step):
+            yield start, min(start + self.step, n_images)
 
     def view(self, n):
         """The buffer as the kernels' cols array for ``n`` images."""
@@ -152,7 +147,7 @@ def _conv_forward(x, w, g):
     y = np.empty((n, *g.out_spatial, c_out), x.dtype)
     columns = _Columns(g, x.shape[-1], n, x.dtype)
     w2 = w.reshape(-1, c_out)
-    for n0, n1 in columns.chunks(n, x.dtype):
+    for n0, n1 in columns.chunks(n):
         np.matmul(columns.im2col(x[n0:n1]), w2, out=y[n0:n1].reshape(-1, c_out))
     return y
 
@@ -163,7 +158,7 @@ def _conv_backward_input(dy, w, g):
     dx = np.empty((n, *g.in_spatial, c_in), dy.dtype)
     columns = _Columns(g, c_in, n, dy.dtype)
     w2t = w.reshape(-1, c_out).T
-    for n0, n1 in columns.chunks(n, dy.dtype):
+    for n0, n1 in columns.chunks(n):
         dy2 = dy[n0:n1].reshape(-1, c_out)
         if g.pointwise:
             np.matmul(dy2, w2t, out=dx[n0:n1].reshape(-1, c_in))
@@ -179,7 +174,7 @@ def _conv_backward_kernel(x, dy, g):
     n, c_in, c_out = x.shape[0], x.shape[-1], dy.shape[-1]
     columns = _Columns(g, c_in, n, x.dtype)
     dw = np.zeros((columns.width, c_out), x.dtype)
-    for n0, n1 in columns.chunks(n, x.dtype):
+    for n0, n1 in columns.chunks(n):
         dw += columns.im2col(x[n0:n1]).T @ dy[n0:n1].reshape(-1, c_out)
     return dw.reshape(*g.kernel_size, c_in, c_out)
 
@@ -246,12 +241,19 @@ class ConvKernelGradient(Op):
 
 
 class DepthwiseConv(Op):
-    """y[..., c*M + m] = conv of channel c with filter (c, m); gradients as for ``Conv``."""
+    """y[..., c*M + m] = conv of channel c with filter (c, m); gradients as for ``Conv``.
+
+    The kernels pair channel j of their input with filter j only. A depth multiplier M
+    becomes M == 1 by repeating every input channel M times (``np.repeat``): channel
+    c*M + m of the repeated input is channel c, and filter (c, m), merged into column
+    c*M + m of the kernel, is then filter j = c*M + m. The input gradient sums the M
+    copies back.
+    """
 
     def forward(self, x, w):
         g, dtype = self.geometry, _compute_dtype(x, w)
-        xc, wc = g.canonical(x, dtype), g.canonical_kernel(w, dtype)
-        y = np.empty((xc.shape[0], *g.out_spatial, wc.shape[-2] * wc.shape[-1]), dtype)
+        xc, wc = _repeated(g.canonical(x, dtype), w.shape[-1]), _merged_kernel(w, g, dtype)
+        y = np.empty((xc.shape[0], *g.out_spatial, wc.shape[-1]), dtype)
         _kernel("depthwise_conv2d")(xc, wc, y, *g.kernel_args)
         return g.user(y).astype(np.result_type(x, w), copy=False)
 
@@ -269,9 +271,12 @@ class DepthwiseConvTranspose(Op):
 
     def forward(self, dy, w):
         g, dtype = self.geometry, _compute_dtype(dy, w)
-        dyc, wc = g.canonical(dy, dtype), g.canonical_kernel(w, dtype)
-        dx = np.empty((dyc.shape[0], *g.in_spatial, wc.shape[-2]), dtype)
+        dyc, wc = g.canonical(dy, dtype), _merged_kernel(w, g, dtype)
+        dx = np.empty((dyc.shape[0], *g.in_spatial, wc.shape[-1]), dtype)
         _kernel("depthwise_conv2d_backward_input")(dyc, wc, dx, *g.kernel_args)
+        channels, multiplier = w.shape[-2:]
+        if multiplier > 1:  # the M copies of each input channel add up
+            dx = dx.reshape(*dx.shape[:-1], channels, multiplier).sum(axis=-1)
         return g.user(dx).astype(np.result_type(dy, w), copy=False)
 
     def backward(self, grad):
@@ -288,9 +293,9 @@ class DepthwiseKernelGradient(Op):
 
     def forward(self, x, dy):
         g, dtype = self.geometry, _compute_dtype(x, dy)
-        xc, dyc = g.canonical(x, dtype), g.canonical(dy, dtype)
-        channels, multiplier = g.kernel_shape[-2:]
-        per_example = np.empty((xc.shape[0], *g.kernel_size, channels, multiplier), dtype)
+        xc = _repeated(g.canonical(x, dtype), g.kernel_shape[-1])
+        dyc = g.canonical(dy, dtype)
+        per_example = np.empty((xc.shape[0], *g.kernel_size, dyc.shape[-1]), dtype)
         _kernel("depthwise_conv2d_backward_kernel")(xc, dyc, per_example, *g.kernel_args)
         return per_example.sum(axis=0).reshape(g.kernel_shape).astype(np.result_type(x, dy), copy=False)
 
@@ -301,6 +306,16 @@ class DepthwiseKernelGradient(Op):
             DepthwiseConvTranspose.apply(dy, grad, geometry=g) if self.needs_input_grad[0] else None,
             DepthwiseConv.apply(x, grad, geometry=g) if self.needs_input_grad[1] else None,
         )
+
+
+def _repeated(x, multiplier):
+    """Each channel of a canonical input repeated ``multiplier`` times (no copy for 1)."""
+    return x if multiplier == 1 else np.repeat(x, multiplier, axis=-1)
+
+
+def _merged_kernel(w, g, dtype):
+    """A depthwise kernel (*K, C, M) as the kernels' (KH, KW, C*M)."""
+    return np.ascontiguousarray(w.reshape(*g.kernel_size, -1), dtype=dtype)
 
 
 # --------------------------------------------------------------------------------------
@@ -389,7 +404,13 @@ def _forward_geometry(op, x, w, strides, padding, dilation_rate, data_format, ra
         sides = [conv_utils.conv_padding_amounts(i, k, mode, s, d)
                  for i, k, s, d in zip(spatial, kernel_size, strides, dilation)]
     else:
-        sides = _reraise(op, conv_utils.normalize_side_amounts, padding, n, "padding")
+        try:
+            sides = conv_utils.normalize_side_amounts(padding, n, "padding")
+        except ValueError:
+            raise ValueError(
+                f"{op}: `padding` must be 'valid', 'same', 'causal' (1D only) or explicit "
+                f"non-negative zeros per side, ((before, after),) * {n}. Received: {padding!r}"
+            ) from None
     out_spatial = []
     for axis, (i, k, s, d, (before, after)) in enumerate(zip(spatial, kernel_size, strides, dilation, sides)):
         window = conv_utils.effective_kernel_size(k, d)
