@@ -114,13 +114,13 @@ def dtype(x):
     return str(as_tensor(x).dtype)
 
 
-def eval(x):  # noqa: A001 - Keras' name
+def get_value(x):
     """The value of a Tensor as a NumPy array."""
     return as_tensor(x).numpy()
 
 
-def get_value(x):
-    return as_tensor(x).numpy()
+# Keras' ``K.eval(x)`` reads a tensor's value; it evaluates no code (it is ``get_value``).
+eval = get_value  # noqa: A001
 
 
 def batch_get_value(tensors):
