@@ -336,6 +336,8 @@ def get(identifier):
         return None
     if isinstance(identifier, (str, dict)):
         identifier = deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Loss):
+        identifier = identifier()  # a Loss class given without calling it: its defaults
     if isinstance(identifier, Loss):
         return identifier.call
     if callable(identifier):

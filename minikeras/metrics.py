@@ -198,6 +198,8 @@ def get(identifier):
         )
     if isinstance(identifier, (str, dict)):
         identifier = deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, losses.Loss):
+        identifier = identifier()  # a Loss class given without calling it: its defaults
     if isinstance(identifier, losses.Loss):
         return identifier.call
     if callable(identifier):

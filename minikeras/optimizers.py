@@ -183,6 +183,11 @@ class Optimizer:
     def set_weights(self, weights):
         """Restore a state from ``get_weights``. Before the slots exist, it is kept for ``build``."""
         weights = list(weights)
+        if len(weights) == 1:
+            # The state of an optimizer that has not been used yet: ``[iterations]``, no slots.
+            self.iterations = int(np.asarray(weights[0]))
+            self._restore_step_state()
+            return
         if not self._variables:
             self._pending_weights = weights
             return
@@ -521,6 +526,8 @@ def get(identifier):
     """
     if isinstance(identifier, Optimizer):
         return identifier
+    if isinstance(identifier, type) and issubclass(identifier, Optimizer):
+        return identifier()  # a class given without calling it: its defaults
     if isinstance(identifier, str):
         return deserialize({"class_name": identifier, "config": {}})
     if isinstance(identifier, dict):

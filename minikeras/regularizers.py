@@ -18,7 +18,7 @@ from minikeras.utils.generic_utils import (
     get_keras_object, instantiate_keras_object, serialize_keras_object,
 )
 
-__all__ = ["Regularizer", "L1L2", "l1", "l2", "l1_l2", "get", "serialize", "deserialize"]
+__all__ = ["Regularizer", "L1L2", "L1", "L2", "l1", "l2", "l1_l2", "get", "serialize", "deserialize"]
 
 
 class Regularizer:
@@ -67,6 +67,37 @@ class L1L2(Regularizer):
         return f"L1L2(l1={self.l1}, l2={self.l2})"
 
 
+class L1(L1L2):
+    """``l1 * sum(|x|)`` alone: the class that tf.keras 2.3+ and Keras 3 name ``L1``.
+
+    Example:
+        >>> float(L1(0.5)([1.0, -2.0]))
+        1.5
+    """
+
+    def __init__(self, l1=0.01):  # noqa: E741
+        super().__init__(l1=l1)
+
+    def get_config(self):
+        return {"l1": self.l1}
+
+    def __repr__(self):
+        return f"L1(l1={self.l1})"
+
+
+class L2(L1L2):
+    """``l2 * sum(x ** 2)`` alone: the class that tf.keras 2.3+ and Keras 3 name ``L2``."""
+
+    def __init__(self, l2=0.01):  # noqa: E741
+        super().__init__(l2=l2)
+
+    def get_config(self):
+        return {"l2": self.l2}
+
+    def __repr__(self):
+        return f"L2(l2={self.l2})"
+
+
 def l1(l=0.01):  # noqa: E741 - Keras' argument name
     """An L1 penalty ``l * sum(|x|)``."""
     return L1L2(l1=l)
@@ -91,7 +122,7 @@ def _factor(value, name):
 
 
 # A name builds the regularizer with Keras 2's default factors.
-_BY_NAME = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "L1L2": L1L2}
+_BY_NAME = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "L1L2": L1L2, "L1": L1, "L2": L2}
 
 
 def serialize(regularizer):

@@ -68,3 +68,16 @@ def test_errors():
         regularizers.l2(-0.5)
     with pytest.raises(ValueError, match=r"L1L2: `l1` must be a number, received 'big'"):
         regularizers.L1L2(l1="big")
+
+
+def test_l1_and_l2_classes_of_later_keras():
+    """``regularizers.L1`` / ``L2`` (tf.keras 2.3+, Keras 3) work and round-trip by their names."""
+    np.testing.assert_allclose(float(regularizers.L1(0.3)(W)), 0.3 * np.abs(W).sum(), rtol=1e-12)
+    np.testing.assert_allclose(float(regularizers.L2(0.3)(W)), 0.3 * np.square(W).sum(), rtol=1e-12)
+    assert regularizers.L1().get_config() == {"l1": 0.01}
+    assert regularizers.serialize(regularizers.L2(0.5)) == {"class_name": "L2", "config": {"l2": 0.5}}
+    rebuilt = regularizers.get({"class_name": "L1", "config": {"l1": 0.2}})
+    assert isinstance(rebuilt, regularizers.L1) and rebuilt.get_config() == {"l1": 0.2}
+    assert regularizers.get("L2").get_config() == {"l2": 0.01}
+    with pytest.raises(ValueError, match=r"L1L2: `l1` must be non-negative, received -1"):
+        regularizers.L1(-1)

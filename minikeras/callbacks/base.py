@@ -83,6 +83,11 @@ class CallbackList:
     """Calls a hook on every callback of a list, in order."""
 
     def __init__(self, callbacks=None):
+        if isinstance(callbacks, Callback) or (callbacks is not None and not isinstance(callbacks, (list, tuple))):
+            raise TypeError(
+                f"callbacks must be a list of minikeras.callbacks.Callback instances, got "
+                f"{type(callbacks).__name__}: {callbacks!r:.80} (wrap a single callback in a list)."
+            )
         self.callbacks = list(callbacks or [])
         for callback in self.callbacks:
             if not isinstance(callback, Callback):

@@ -15,6 +15,7 @@ dtype, checks the input against ``input_spec``, builds the layer on first use, r
 mask. Called on symbolic inputs (``Input(...)``), it records a node of the functional
 graph instead (see ``minikeras/layers/symbolic.py``).
 """
+import contextlib
 import inspect
 import re
 
@@ -23,7 +24,7 @@ import numpy as np
 from minikeras import backend, config
 from minikeras.tensor import Tensor, Variable
 
-__all__ = ["Layer", "InputSpec"]
+__all__ = ["Layer", "InputSpec", "layer_label", "naming_errors"]
 
 _BASE_KWARGS = {
     "input_shape", "batch_input_shape", "batch_size", "input_dim", "weights",
@@ -79,6 +80,27 @@ class InputSpec:
         return f"InputSpec({', '.join(parts)})"
 
 
+def layer_label(layer):
+    """How errors name a layer: its class and its name, e.g. ``Conv2D 'conv2d_1'``."""
+    return f"{type(layer).__name__} {layer.name!r}"
+
+
+@contextlib.contextmanager
+def naming_errors(layer):
+    """Prefix the ``ValueError`` of a shared helper (``conv_utils``, ``*.get``) with the layer.
+
+    ``activations.get("relux")`` says what is wrong with the name; inside this block the
+    message also says which layer received it.
+    """
+    try:
+        yield
+    except ValueError as error:
+        label = layer_label(layer)
+        if str(error).startswith(label):
+            raise
+        raise ValueError(f"{label}: {error}") from None
+
+
 def _default_name(cls):
     """Keras' snake case: ``Conv2D -> conv2d``, ``SpatialDropout1D -> spatial_dropout1d``."""
     name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", cls.__name__)
@@ -106,10 +128,22 @@ class Layer:
             raise TypeError(f"Keyword argument(s) not understood by {type(self).__name__}: {sorted(unknown)}")
         from minikeras import regularizers
 
-        self.name = kwargs.get("name") or backend.unique_name(_default_name(type(self)))
+        name = kwargs.get("name")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(
+                f"{type(self).__name__}: `name` must be a string, received {name!r}."
+            )
+        self.name = name or backend.unique_name(_default_name(type(self)))
         self.trainable = bool(kwargs.get("trainable", True))
-        self.dtype = str(np.dtype(kwargs.get("dtype") or config.floatx()))
-        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        try:
+            self.dtype = str(np.dtype(kwargs.get("dtype") or config.floatx()))
+        except TypeError:
+            raise TypeError(
+                f"{layer_label(self)}: `dtype` must be a NumPy dtype such as 'float32' or "
+                f"'float64', received {kwargs.get('dtype')!r}."
+            ) from None
+        with naming_errors(self):
+            self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
         self.built = False
         self.input_spec = None
         self.supports_masking = False
@@ -128,10 +162,23 @@ class Layer:
                 if kwargs.get("input_length") is not None:
                     input_shape = (kwargs["input_length"], kwargs["input_dim"])
             if input_shape is not None:
-                batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
+                input_shape = self._checked_shape(input_shape, "input_shape")
+                batch_input_shape = (kwargs.get("batch_size"),) + input_shape
         if batch_input_shape is not None:
-            batch_input_shape = tuple(None if n is None else int(n) for n in batch_input_shape)
+            batch_input_shape = self._checked_shape(batch_input_shape, "batch_input_shape")
         self._batch_input_shape = batch_input_shape
+
+    def _checked_shape(self, shape, argument):
+        """``shape`` as a tuple of positive ints and Nones, or a ``ValueError`` naming it."""
+        def size_ok(n):
+            return n is None or (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0)
+
+        if not isinstance(shape, (list, tuple)) or not all(size_ok(n) for n in shape):
+            raise ValueError(
+                f"{layer_label(self)}: `{argument}` must be a tuple of positive ints (or None "
+                f"for an unknown size), e.g. (28, 28, 1); received {argument}={shape!r}."
+            )
+        return tuple(None if n is None else int(n) for n in shape)
 
     # --- weights ----------------------------------------------------------------------------
     def add_weight(self, name, shape, dtype=None, initializer="glorot_uniform", regularizer=None,
@@ -141,7 +188,8 @@ class Layer:
 
         shape = tuple(int(n) for n in shape)
         dtype = str(np.dtype(dtype or self.dtype))
-        value = initializers.get(initializer)(shape, dtype=dtype)
+        with naming_errors(self):  # e.g. a random initializer asked for integers
+            value = initializers.get(initializer)(shape, dtype=dtype)
         variable = Variable(
             np.asarray(value, dtype=dtype), trainable=trainable, name=name,
             constraint=constraints.get(constraint),
@@ -164,6 +212,19 @@ class Layer:
     def weights(self):
         return self.trainable_weights + self.non_trainable_weights
 
+    # tf.keras 2 and Keras 3 spell these ``*variables``; the same lists.
+    @property
+    def variables(self):
+        return self.weights
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        return self.non_trainable_weights
+
     def get_weights(self):
         """The weights as NumPy arrays, in Keras' order."""
         return [np.array(w.numpy()) for w in self.weights]
@@ -171,11 +232,17 @@ class Layer:
     def set_weights(self, weights):
         """Set the weights from a list of arrays of Keras' shapes, in Keras' order."""
         params = self.weights
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(
+                f"Layer {self.name!r}: set_weights expects a list of {len(params)} arrays (shapes "
+                f"{[tuple(p.shape) for p in params]}), but received {type(weights).__name__}."
+            )
         weights = list(weights)
         if len(weights) != len(params):
+            unbuilt = "" if self.built else " (the layer is not built yet: call it or build it first)"
             raise ValueError(
                 f"Layer {self.name!r}: set_weights expected a list of {len(params)} arrays "
-                f"(shapes {[tuple(p.shape) for p in params]}), but received {len(weights)}."
+                f"(shapes {[tuple(p.shape) for p in params]}), but received {len(weights)}{unbuilt}."
             )
         self._assign_checked(f"Layer {self.name!r}", params, weights)
 
@@ -186,8 +253,16 @@ class Layer:
         ``label`` names the owner in the error (``Layer 'dense_1'``, ``Model 'model_1'``).
         """
         arrays = []
-        for param, value in zip(params, weights):
-            value = np.asarray(value)
+        for param, given in zip(params, weights):
+            try:
+                value = np.asarray(given)
+            except ValueError:  # a ragged nest of lists
+                value = np.asarray(given, dtype=object)
+            if value.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"{label}: weight {param.name!r} expected an array of numbers of shape "
+                    f"{tuple(param.shape)}, but received {type(given).__name__} of dtype {value.dtype}."
+                )
             if value.shape != param.shape:
                 raise ValueError(
                     f"{label}: weight {param.name!r} expected shape {tuple(param.shape)}, "
@@ -257,16 +332,20 @@ class Layer:
         return self._to_tensor(inputs)
 
     def _to_tensor(self, x):
-        if isinstance(x, Tensor):
-            if np.issubdtype(x.dtype, np.floating) and x.dtype != self.dtype:
-                from minikeras import ops
+        """``x`` as a Tensor of the layer's dtype; integer and boolean data are cast too, Tensor
+        or not (an integer Tensor kept as it is made Dropout scale by ``1 // (1 - rate)``)."""
+        value = x if isinstance(x, Tensor) else np.asarray(x)
+        if np.dtype(value.dtype).kind not in "biuf":
+            raise TypeError(
+                f"Layer {self.name!r} expects numeric inputs, got {type(x).__name__} of dtype {value.dtype}."
+            )
+        if not isinstance(x, Tensor):
+            return Tensor(value.astype(self.dtype, copy=False))
+        if x.dtype != self.dtype:
+            from minikeras import ops
 
-                return ops.cast(x, self.dtype)
-            return x
-        array = np.asarray(x)
-        if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer) or array.dtype == bool:
-            return Tensor(array.astype(self.dtype, copy=False))
-        raise TypeError(f"Layer {self.name!r} expects numeric inputs, got {type(x).__name__} of dtype {array.dtype}.")
+            return ops.cast(x, self.dtype)
+        return x
 
     def _check_input_spec(self, flat_inputs):
         specs = self.input_spec

@@ -73,7 +73,18 @@ def resolve_loss_weights(loss_weights, names):
     """The factor of each output's loss in the total (1.0 when ``loss_weights`` is None)."""
     weights = per_output(loss_weights, names, "loss_weights", default=1.0) if loss_weights is not None \
         else [1.0] * len(names)
-    return [float(w) for w in weights]
+    factors = []
+    for name, weight in zip(names, weights):
+        try:
+            factor = None if isinstance(weight, (bool, str, bytes)) else float(weight)
+        except (TypeError, ValueError):
+            factor = None
+        if factor is None:
+            raise ValueError(
+                f"loss_weights: the weight of output {name!r} must be a number, received {weight!r}."
+            )
+        factors.append(factor)
+    return factors
 
 
 def resolve_sample_weight_modes(sample_weight_mode, names, model_name):

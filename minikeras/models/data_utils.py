@@ -23,13 +23,15 @@ from minikeras.models.compile_utils import per_output
 
 __all__ = [
     "standardize_inputs", "standardize", "validation_arrays", "split_validation",
-    "check_batch_size", "batch_slices", "take_all", "BatchPlan",
+    "check_batch_size", "check_fit_arguments", "check_steps", "batch_slices", "take_all", "BatchPlan",
 ]
 
 
 # --- checking and arranging the data --------------------------------------------------------------
 def standardize_inputs(model, x):
     """``x`` as a list of arrays, one per model input, each checked against its Input."""
+    if x is None:
+        raise ValueError(f"Model {model.name!r}: input data x is required (received x=None).")
     if not model.outputs:  # a deferred Sequential model learns its input shape from the data
         first = np.asarray(x[0] if isinstance(x, (list, tuple)) else x)
         if first.dtype == object or first.ndim == 0:
@@ -122,6 +124,9 @@ def _as_arrays(data, names, kind, model_name, ranks, allow_missing=None):
                     f"key in: {names}"
                 )
             arrays.append(data[name])
+    elif isinstance(data, (list, tuple)) and len(names) == 1 and data \
+            and all(isinstance(v, (int, float, np.number)) for v in data):
+        arrays = [np.asarray(data)]  # a plain list of numbers is one array (Keras 2)
     elif isinstance(data, (list, tuple)):
         arrays = list(data)
         if len(arrays) != len(names):
@@ -138,13 +143,18 @@ def _as_arrays(data, names, kind, model_name, ranks, allow_missing=None):
             )
         arrays = [data]
     result = []
-    for array, rank in zip(arrays, ranks):
+    for i, (array, rank) in enumerate(zip(arrays, ranks)):
         if array is None:
+            if not (allow_missing and allow_missing[i]):
+                raise ValueError(f"Model {model_name!r}: no data provided for {kind} {names[i]!r} (received None).")
             result.append(None)
             continue
         array = np.asarray(array)
-        if array.dtype == object:
-            raise ValueError(f"Model {model_name!r}: {kind} data must be numeric, received an object array.")
+        if array.dtype.kind not in "biuf":
+            raise ValueError(
+                f"Model {model_name!r}: {kind} data must be numeric, received an array of dtype "
+                f"{array.dtype} for {names[i]!r}."
+            )
         if array.ndim == 1 and rank != 1:
             array = array[:, None]
         result.append(array)
@@ -237,7 +247,13 @@ def _per_output_class_weight(class_weight, names):
 def _standardize_weights(y, sample_weight, class_weight, mode, name):
     """The weights of one output's samples (Keras 2.2.4's ``standardize_weights``), or None."""
     if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        try:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"Output {name!r}: sample_weight must be an array of numbers, received "
+                f"{type(sample_weight).__name__}: {sample_weight!r:.80}"
+            ) from None
         if y is None:
             return None
         if mode == "temporal":
@@ -275,7 +291,12 @@ def _standardize_weights(y, sample_weight, class_weight, mode, name):
                 f"Output {name!r}: class_weight must contain all classes in the data. The classes "
                 f"{sorted(missing)} exist in the data but not in class_weight."
             )
-        return np.asarray([class_weight[c] for c in classes.tolist()], dtype=np.float64)
+        try:
+            return np.asarray([class_weight[c] for c in classes.tolist()], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"Output {name!r}: the weights in class_weight must be numbers, received {class_weight!r:.100}."
+            ) from None
     return None
 
 
@@ -287,6 +308,47 @@ def check_batch_size(batch_size, model):
     if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
         raise ValueError(f"Model {model.name!r}: batch_size must be a positive integer, received {batch_size!r}.")
     return int(batch_size)
+
+
+def check_steps(value, what, model, minimum=1, optional=True):
+    """A count argument (``steps``, ``epochs``, ...) as an int, checked.
+
+    Args:
+        value: the argument; a float is accepted when it is a whole number (``2.0``).
+        what: its name, for the message.
+        model: the model, for the message.
+        minimum: the smallest value allowed (1 for numbers of steps, 0 for epochs).
+        optional: whether None is allowed (and returned as None).
+    """
+    if value is None and optional:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        kind = "positive" if minimum > 0 else "non-negative"
+        raise ValueError(f"Model {model.name!r}: {what} must be a {kind} integer, received {value!r}.")
+    return int(value)
+
+
+def check_fit_arguments(model, epochs, initial_epoch, validation_split, steps_per_epoch,
+                        validation_steps):
+    """``fit``'s counts as ints and ``validation_split`` as a float, checked before any work."""
+    if validation_split is None:
+        validation_split = 0.0
+    number = None if isinstance(validation_split, (bool, str, bytes)) else validation_split
+    try:
+        number = float(number)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not 0.0 <= number < 1.0:
+        raise ValueError(
+            f"Model {model.name!r}: validation_split must be in [0, 1), received "
+            f"{validation_split!r}."
+        )
+    return (check_steps(epochs, "epochs", model, minimum=0, optional=False),
+            check_steps(initial_epoch, "initial_epoch", model, minimum=0, optional=False),
+            number, check_steps(steps_per_epoch, "steps_per_epoch", model),
+            check_steps(validation_steps, "validation_steps", model))
 
 
 def _slice_all(groups, index):
@@ -316,16 +378,21 @@ class BatchPlan:
             raise ValueError(f"fit: shuffle must be True, False or 'batch', received {shuffle!r}.")
         self.n, self.batch_size, self.shuffle, self.steps = n, batch_size, shuffle, steps_per_epoch
         self._stream = np.empty(0, dtype=np.int64)
+        # One order kept from pass to pass and shuffled again each time, as Keras 2's fit
+        # does: with the same NumPy seed, the batches are the same as Keras 2's.
+        self._order = np.arange(n)
 
     def _one_pass(self):
-        index = np.arange(self.n)
         if self.shuffle == "batch":
-            starts = np.arange(0, self.n, self.batch_size)
-            np.random.shuffle(starts)
-            return np.concatenate([index[s:s + self.batch_size] for s in starts])
-        if self.shuffle:
-            np.random.shuffle(index)
-        return index
+            # Keras 2's batch_shuffle: the full batches change places, a last partial batch
+            # stays at the end.
+            full = self.n // self.batch_size * self.batch_size
+            blocks = self._order[:full].reshape(-1, self.batch_size)
+            np.random.shuffle(blocks)
+            self._order = np.concatenate([blocks.ravel(), self._order[full:]])
+        elif self.shuffle:
+            np.random.shuffle(self._order)
+        return self._order.copy()
 
     def epoch(self):
         if self.steps is None:

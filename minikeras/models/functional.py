@@ -243,6 +243,11 @@ class Model(Trainer, Layer):
     def get_layer(self, name=None, index=None):
         """A layer by its name or by its index in ``model.layers``."""
         if index is not None:
+            if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+                raise TypeError(
+                    f"Model {self.name!r}: get_layer(index=...) expects an integer, received "
+                    f"{type(index).__name__}: {index!r}."
+                )
             if not -len(self.layers) <= index < len(self.layers):
                 raise ValueError(
                     f"Model {self.name!r}: was asked to retrieve the layer at index {index}, but the "

@@ -13,7 +13,9 @@ The config lists every layer with the calls that make the graph, e.g. for
 
 ``inbound_nodes`` has one list per call of the layer, holding ``[layer name, node index,
 tensor index, call kwargs]`` for each tensor the call read. A node index counts only the
-calls that belong to this model (a shared layer may have been called elsewhere too).
+calls that belong to this model (a shared layer may have been called elsewhere too). As in
+Keras 2, the calls of a nested model are counted from 1: Keras 2 gives every model a node 0
+of its own (its inputs to its outputs), so that configs written by Keras 2 load here.
 Rebuilding creates each layer from its config, then replays the calls in passes: a call runs
 as soon as every tensor it reads exists.
 """
@@ -26,7 +28,7 @@ def functional_config(model):
     """Keras 2's functional config: the layers, how each was called, inputs and outputs."""
     node_index_in_model = {}  # (layer, global node index) -> index among this model's nodes
     for layer in model.layers:
-        kept = 0
+        kept = _first_call_index(layer)
         for index, node in enumerate(layer._inbound_nodes):
             if node in model._network_nodes:
                 node_index_in_model[(id(layer), index)] = kept
@@ -66,6 +68,7 @@ def functional_from_config(cls, config, custom_objects=None, safe_mode=True):
     """Rebuild a model of class ``cls`` from a config: create each layer, then replay its calls."""
     from minikeras.models.saving import deserialize_layer
 
+    _check_config(config)
     layers = {}
     pending = []  # (layer, list of inbound-node data) in config order
     for layer_data in config["layers"]:
@@ -96,6 +99,39 @@ def functional_from_config(cls, config, custom_objects=None, safe_mode=True):
                name=config.get("name"))
 
 
+def _check_config(config):
+    """The layout above, checked before anything is built: a clear ValueError, not a KeyError."""
+    def malformed(detail):
+        name = config.get("name") if isinstance(config, dict) else None
+        return ValueError(f"Model config {name!r} is malformed: {detail}.")
+
+    def is_end(entry, length):
+        return (isinstance(entry, (list, tuple)) and len(entry) >= length and isinstance(entry[0], str)
+                and all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in entry[1:3]))
+
+    if not isinstance(config, dict):
+        raise malformed(f"expected a dict, found {type(config).__name__}")
+    for key in ("layers", "input_layers", "output_layers"):
+        if not isinstance(config.get(key), list):
+            raise malformed(f"{key!r} should be a list, found {config.get(key)!r:.80}")
+    for layer_data in config["layers"]:
+        if not isinstance(layer_data, dict) or not isinstance(layer_data.get("name"), str) \
+                or "class_name" not in layer_data or "config" not in layer_data:
+            raise malformed(f"a layer entry needs 'name', 'class_name' and 'config': {layer_data!r:.100}")
+        nodes = layer_data.get("inbound_nodes", [])
+        if not isinstance(nodes, list) or not all(
+                isinstance(node, list) and node and all(is_end(e, 3) for e in node) for node in nodes):
+            raise malformed(f"layer {layer_data['name']!r} has inbound_nodes that are not lists of "
+                            f"[layer name, node index, tensor index, kwargs]: {nodes!r:.100}")
+        for node in nodes:
+            for entry in node:
+                if len(entry) > 3 and not isinstance(entry[3], dict):
+                    raise malformed(f"layer {layer_data['name']!r}: call arguments must be a dict, found {entry[3]!r:.60}")
+    for key in ("input_layers", "output_layers"):
+        if not config[key] or not all(is_end(e, 3) for e in config[key]):
+            raise malformed(f"{key!r} should list [layer name, node index, tensor index], found {config[key]!r:.100}")
+
+
 def _replay_call(layer, node_data, layers):
     """Call ``layer`` as one node of a saved config says, if its inputs exist; True if done."""
     inputs, arguments = [], {}
@@ -104,9 +140,12 @@ def _replay_call(layer, node_data, layers):
         if inbound is None:
             raise ValueError(f"Model config: layer {layer.name!r} reads from unknown layer {name!r}.")
         nodes = inbound._inbound_nodes
+        node_index -= _first_call_index(inbound)
         if node_index >= len(nodes):
             return False
-        inputs.append(nodes[node_index].output_tensors[tensor_index])
+        if node_index < 0:
+            raise ValueError(f"Model config: layer {layer.name!r} reads a call of {name!r} that does not exist.")
+        inputs.append(_tensor_of(nodes[node_index], name, tensor_index))
         arguments = rest[0] if rest else {}
     layer(inputs if len(inputs) > 1 else inputs[0], **arguments)
     return True
@@ -115,7 +154,27 @@ def _replay_call(layer, node_data, layers):
 def _output_of(layers, name, node_index, tensor_index):
     if name not in layers:
         raise ValueError(f"Model config: unknown layer {name!r} among the model's inputs or outputs.")
-    return layers[name]._inbound_nodes[node_index].output_tensors[tensor_index]
+    nodes = layers[name]._inbound_nodes
+    position = node_index - _first_call_index(layers[name])
+    if not 0 <= position < len(nodes):
+        raise ValueError(f"Model config: layer {name!r} has no call #{node_index} (it has {len(nodes)}).")
+    return _tensor_of(nodes[position], name, tensor_index)
+
+
+def _first_call_index(layer):
+    """The config's index of the first call of ``layer``: 1 for a model (Keras 2), else 0."""
+    from minikeras.models.functional import Model
+
+    return 1 if isinstance(layer, Model) else 0
+
+
+def _tensor_of(node, name, tensor_index):
+    if tensor_index >= len(node.output_tensors):
+        raise ValueError(
+            f"Model config: layer {name!r} gives {len(node.output_tensors)} output(s), but the "
+            f"config asks for output #{tensor_index}."
+        )
+    return node.output_tensors[tensor_index]
 
 
 def _jsonable(arguments):

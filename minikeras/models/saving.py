@@ -143,9 +143,15 @@ def _json_bytes(value):
 
 def _write_atomically(filepath, entries, overwrite):
     filepath = os.fspath(filepath)
+    if not isinstance(filepath, str) or not filepath:
+        raise ValueError(f"Cannot save: the file path must be a non-empty string, received {filepath!r}.")
+    if os.path.isdir(filepath):
+        raise ValueError(f"Cannot save to {filepath!r}: it is a directory; give a file path.")
     if not overwrite and os.path.exists(filepath):
         raise ValueError(f"Not saving: {filepath!r} already exists and overwrite=False.")
     folder = os.path.dirname(os.path.abspath(filepath))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"Cannot save to {filepath!r}: the folder {folder!r} does not exist.")
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(filepath)}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as f:
@@ -249,10 +255,27 @@ def load_weights(model, filepath, by_name=False):
         variable.assign(value)
 
 
+def _check_manifest(manifest, filepath):
+    """The manifest must be ``[{"layer": name, "weights": [[name, shape, dtype], ...]}, ...]``."""
+    def malformed(detail):
+        return ValueError(f"Cannot load {filepath!r}: the weight manifest is malformed ({detail}).")
+
+    if not isinstance(manifest, list):
+        raise malformed(f"expected a list of layers, found {type(manifest).__name__}")
+    for position, item in enumerate(manifest):
+        if not isinstance(item, dict) or not isinstance(item.get("layer"), str) \
+                or not isinstance(item.get("weights"), list):
+            raise malformed(f"entry #{position} is not {{'layer': name, 'weights': [...]}}: {item!r:.100}")
+        for weight in item["weights"]:
+            if not (isinstance(weight, list) and len(weight) == 3 and isinstance(weight[0], str)
+                    and isinstance(weight[1], list) and isinstance(weight[2], str)):
+                raise malformed(f"layer {item['layer']!r} lists a weight that is not "
+                                f"[name, shape, dtype]: {weight!r:.100}")
+
+
 def _match_weights(model, manifest, entries, filepath, by_name):
     layers = _layers_with_weights(model)
-    if not isinstance(manifest, list):
-        raise ValueError(f"Cannot load {filepath!r}: the weight manifest is malformed.")
+    _check_manifest(manifest, filepath)
     if by_name:
         stored = {item.get("layer"): item for item in manifest}
         pairs = [(layer, stored[layer.name]) for layer in layers if layer.name in stored]
@@ -326,7 +349,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         state = [entries[f"__optimizer__/{i}"] for i in range(len(entries))
                  if f"__optimizer__/{i}" in entries]
         if state:
-            model.optimizer.set_weights(state)  # restored when the slots are created
+            # The slots follow the order of model.trainable_weights, as in training: create
+            # them now, so that the restored state is there at once (optimizer.get_weights()).
+            if len(state) > 1:  # [iterations] alone: the optimizer had not taken a step
+                model.optimizer.build(model.trainable_weights)
+            try:
+                model.optimizer.set_weights(state)
+            except ValueError as error:
+                raise ValueError(f"Cannot load {filepath!r}: the optimizer state does not fit the model ({error})") from None
     return model
 
 

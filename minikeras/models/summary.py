@@ -114,8 +114,12 @@ def _output_shape(layer, relevant_nodes):
 
 
 def _connections(layer, relevant_nodes):
+    from minikeras.models.functional import Model
+
+    # In Keras 2 a model's node 0 is the model itself (its inputs to its outputs), so its
+    # first call is node 1: a nested model is printed with that numbering.
     return [
-        f"{inbound.name}[{node_index}][{tensor_index}]"
+        f"{inbound.name}[{node_index + (1 if isinstance(inbound, Model) else 0)}][{tensor_index}]"
         for node in layer._inbound_nodes if node in relevant_nodes
         for inbound, node_index, tensor_index in zip(node.inbound_layers, node.node_indices, node.tensor_indices)
     ]

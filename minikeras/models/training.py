@@ -29,8 +29,8 @@ from minikeras.models.compile_utils import (
     nested_metrics, resolve_loss_weights, resolve_losses, resolve_metrics, resolve_sample_weight_modes,
 )
 from minikeras.models.data_utils import (
-    BatchPlan, batch_slices, check_batch_size, split_validation, standardize, standardize_inputs,
-    take_all, validation_arrays,
+    BatchPlan, batch_slices, check_batch_size, check_fit_arguments, check_steps, split_validation,
+    standardize, standardize_inputs, take_all, validation_arrays,
 )
 from minikeras.models.interrupt import graceful_interrupt
 from minikeras.tape import GradientTape
@@ -214,13 +214,15 @@ class Trainer:
         if kwargs:
             raise TypeError(f"Model {self.name!r}: fit() got unexpected keyword argument(s) {sorted(kwargs)}.")
         batch_size = check_batch_size(batch_size, self)
+        epochs, initial_epoch, validation_split, steps_per_epoch, validation_steps = check_fit_arguments(
+            self, epochs, initial_epoch, validation_split, steps_per_epoch, validation_steps)
         if getattr(self, "loss_functions", None) is None:
             self._compiled_state()  # raises the "compile first" error
         xs, ys, weights = standardize(self, x, y, sample_weight, class_weight)
         validation = None
         if validation_data is not None:
             validation = validation_arrays(self, validation_data)
-        elif validation_split and validation_split > 0:
+        elif validation_split > 0:
             (xs, ys, weights), validation = split_validation((xs, ys, weights), validation_split, self.name)
         return self._fit_loop(xs, ys, weights, batch_size, epochs, verbose, callbacks, validation,
                               shuffle, initial_epoch, steps_per_epoch, validation_steps)
@@ -234,7 +236,8 @@ class Trainer:
         callback_list = [callbacks_module.BaseLogger()]
         if verbose:
             callback_list.append(callbacks_module.ProgbarLogger(count_mode))
-        callback_list = callbacks_module.CallbackList(callback_list + list(callbacks or []) + [self.history])
+        callback_list = callbacks_module.CallbackList(
+            callback_list + callbacks_module.CallbackList(callbacks).callbacks + [self.history])
         callback_list.set_model(self)
         callback_list.set_params({
             "batch_size": batch_size, "epochs": epochs, "steps": steps_per_epoch, "samples": n,
@@ -242,8 +245,10 @@ class Trainer:
             "metrics": labels + ([f"val_{label}" for label in labels] if validation is not None else []),
         })
         for callback in callback_list:
-            callback.validation_data = None if validation is None else validation[0] + validation[1]
+            callback.validation_data = _callback_validation_data(validation)
         batches = BatchPlan(n, batch_size, shuffle, steps_per_epoch)
+        if verbose and validation is not None:  # Keras 2 announces the split first
+            print(f"Train on {n} samples, validate on {len(validation[0][0])} samples")
         self.stop_training = False
         with graceful_interrupt() as interrupt:
             callback_list.on_train_begin({})
@@ -292,6 +297,7 @@ class Trainer:
             ``model.metrics_names``.
         """
         batch_size = check_batch_size(batch_size, self)
+        steps = check_steps(steps, "steps", self)
         xs, ys, weights = standardize(self, x, y, sample_weight)
         callback_list = callbacks_module.CallbackList(callbacks)
         callback_list.set_model(self)
@@ -323,8 +329,8 @@ class Trainer:
             logs.update(zip(labels, outs))
             if callback_list is not None:
                 callback_list.on_test_batch_end(batch_index, logs)
-            if progbar is not None:
-                progbar.update(done, list(zip(labels, outs)))
+            if progbar is not None:  # Keras 2's evaluate bar shows the progress only
+                progbar.update(done)
         outs = [float(v) for v in totals / max(done, 1)]
         if callback_list is not None:
             callback_list.on_test_end(dict(zip(labels, outs)))
@@ -335,6 +341,7 @@ class Trainer:
         from minikeras.utils.generic_utils import Progbar
 
         batch_size = check_batch_size(batch_size, self)
+        steps = check_steps(steps, "steps", self)
         xs = standardize_inputs(self, x)
         n = len(xs[0])
         batches = batch_slices(n, batch_size)
@@ -359,6 +366,17 @@ class Trainer:
             raise ValueError(f"Model {self.name!r}: predict() received no samples.")
         outputs = [np.concatenate(parts, axis=0) for parts in zip(*pieces)]
         return outputs[0] if len(outputs) == 1 else outputs
+
+
+def _callback_validation_data(validation):
+    """Keras 2's ``callback.validation_data``: the inputs, the targets, then their sample
+    weights (ones where none were given), for the outputs that have a loss."""
+    if validation is None:
+        return None
+    xs, ys, weights = validation
+    trained = [(y, w) for y, w in zip(ys, weights) if y is not None]
+    return (list(xs) + [y for y, _ in trained]
+            + [np.ones(len(y), dtype=np.float32) if w is None else w for y, w in trained])
 
 
 def _scalar_or_list(outs):

@@ -23,13 +23,11 @@ The helpers at the top (``naming_errors``, ``check_positive_sizes``, ``check_win
 ...) are also used by the pooling, padding, cropping and upsampling layers, so that every
 conv-like layer words its errors the same way: the layer, what it expected, what it got.
 """
-import contextlib
-
 import numpy as np
 
 from minikeras import activations, constraints, initializers, regularizers
 from minikeras import backend as K
-from minikeras.layers.base_layer import InputSpec, Layer
+from minikeras.layers.base_layer import InputSpec, Layer, layer_label, naming_errors
 from minikeras.ops.conv import conv, conv_transpose, depthwise_conv
 from minikeras.utils import conv_utils
 
@@ -41,25 +39,8 @@ __all__ = [
 
 
 # --- helpers shared by the conv-like layers --------------------------------------------------
-def layer_label(layer):
-    """How errors name a layer: its class and its name, e.g. ``Conv2D 'conv2d_1'``."""
-    return f"{type(layer).__name__} {layer.name!r}"
-
-
-@contextlib.contextmanager
-def naming_errors(layer):
-    """Prefix the ``ValueError`` of a shared helper (``conv_utils``, ``*.get``) with the layer.
-
-    ``normalize_tuple(0, 2, "strides")`` says what is wrong with ``strides``; inside this block
-    the message also says which layer received it.
-    """
-    try:
-        yield
-    except ValueError as error:
-        label = layer_label(layer)
-        if str(error).startswith(label):
-            raise
-        raise ValueError(f"{label}: {error}") from None
+# ``layer_label`` and ``naming_errors`` live in ``base_layer.py`` (every layer words its errors
+# that way); they are re-exported here for the conv-like layers that import them from this module.
 
 
 def positive_int(layer, value, name):
@@ -163,6 +144,7 @@ class BaseConv(Layer):
     """
 
     allowed_padding = ("valid", "same")
+    takes_filters = True  # False for DepthwiseConv2D, whose output channels follow the input's
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding="valid", data_format=None,
                  dilation_rate=1, activation=None, use_bias=True,
@@ -171,7 +153,7 @@ class BaseConv(Layer):
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
-        self.filters = None if filters is None else positive_int(self, filters, "filters")
+        self.filters = positive_int(self, filters, "filters") if self.takes_filters else None
         with naming_errors(self):
             self.kernel_size = conv_utils.normalize_tuple(kernel_size, rank, "kernel_size")
             self.strides = conv_utils.normalize_tuple(strides, rank, "strides")

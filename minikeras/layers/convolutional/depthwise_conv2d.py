@@ -46,6 +46,8 @@ class DepthwiseConv2D(BaseDepthwiseConv):
         [(3, 3, 32, 2), (64,)]
     """
 
+    takes_filters = False
+
     def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
                  data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
                  depthwise_initializer="glorot_uniform", bias_initializer="zeros",

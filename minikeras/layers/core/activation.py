@@ -1,6 +1,6 @@
 """Activation: apply an activation function to every element of the input."""
 from minikeras import activations
-from minikeras.layers.base_layer import Layer
+from minikeras.layers.base_layer import InputSpec, Layer, naming_errors
 
 __all__ = ["Activation"]
 
@@ -27,8 +27,10 @@ class Activation(Layer):
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
-        self.activation = activations.get(activation)
+        with naming_errors(self):
+            self.activation = activations.get(activation)
         self.supports_masking = True
+        self.input_spec = InputSpec()  # any rank, but one input
 
     def call(self, inputs):
         return self.activation(inputs)

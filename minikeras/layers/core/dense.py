@@ -2,7 +2,7 @@
 import numpy as np
 
 from minikeras import activations, constraints, initializers, ops, regularizers
-from minikeras.layers.base_layer import InputSpec, Layer
+from minikeras.layers.base_layer import InputSpec, Layer, naming_errors
 
 __all__ = ["Dense"]
 
@@ -56,14 +56,15 @@ class Dense(Layer):
                 f"Dense {self.name!r}: `units` must be a positive integer, received {units!r}."
             )
         self.units = int(units)
-        self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        with naming_errors(self):
+            self.activation = activations.get(activation)
+            self.kernel_initializer = initializers.get(kernel_initializer)
+            self.bias_initializer = initializers.get(bias_initializer)
+            self.kernel_regularizer = regularizers.get(kernel_regularizer)
+            self.bias_regularizer = regularizers.get(bias_regularizer)
+            self.kernel_constraint = constraints.get(kernel_constraint)
+            self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
         self.kernel = None
@@ -96,6 +97,8 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape):
         self._input_dim(input_shape)
+        if self.built:  # the kernel fixes input_dim
+            self.input_spec.check(self.name, tuple(input_shape))
         return tuple(input_shape[:-1]) + (self.units,)
 
     def _input_dim(self, input_shape):

@@ -1,7 +1,7 @@
 """Dropout: randomly zero a fraction of the inputs while training."""
 import numpy as np
 
-from minikeras.layers.base_layer import Layer
+from minikeras.layers.base_layer import InputSpec, Layer
 from minikeras.tensor import Tensor
 
 __all__ = ["Dropout"]
@@ -65,6 +65,7 @@ class Dropout(Layer):
         self.seed = None if seed is None else int(seed)
         self._rng = np.random.default_rng(self.seed) if seed is not None else None
         self.supports_masking = True
+        self.input_spec = InputSpec()  # any rank, but one input
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:

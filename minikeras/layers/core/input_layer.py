@@ -58,6 +58,8 @@ class InputLayer(Layer):
                 )
             batch_input_shape = (batch_size,) + _as_tuple(input_shape, name)
         batch_input_shape = _as_tuple(batch_input_shape, name)
+        if dtype is not None:
+            _check_dtype(dtype, name)
         for size in batch_input_shape:
             if size is not None and size <= 0:
                 raise ValueError(
@@ -126,9 +128,25 @@ def _as_tuple(shape, name):
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     try:
-        return tuple(None if n is None else int(n) for n in shape)
+        sizes = tuple(shape)
+        # A size must be a whole number: 3.0 is 3, but 3.5 is refused rather than truncated.
+        if any(n is not None and (isinstance(n, (bool, str, bytes)) or int(n) != n) for n in sizes):
+            raise ValueError
+        return tuple(None if n is None else int(n) for n in sizes)
     except (TypeError, ValueError):
         raise ValueError(
             f"InputLayer {name!r}: a shape must be a tuple of positive integers or None, "
             f"received {shape!r}."
         ) from None
+
+
+def _check_dtype(dtype, name):
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        kind = None
+    if kind not in ("b", "i", "u", "f"):
+        raise TypeError(
+            f"InputLayer {name!r}: dtype must be a numeric NumPy dtype (e.g. 'float32', 'int32'), "
+            f"received {dtype!r}."
+        )

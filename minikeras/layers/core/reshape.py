@@ -2,7 +2,7 @@
 import numpy as np
 
 from minikeras import ops
-from minikeras.layers.base_layer import Layer
+from minikeras.layers.base_layer import InputSpec, Layer
 
 __all__ = ["Reshape"]
 
@@ -48,6 +48,7 @@ class Reshape(Layer):
                 f"dimension, received {tuple(target_shape)}."
             )
         self.target_shape = tuple(int(n) for n in target_shape)
+        self.input_spec = InputSpec(min_ndim=1)  # one input, with a batch axis
 
     def call(self, inputs):
         sample_shape = self._resolve(tuple(inputs.shape[1:]))
