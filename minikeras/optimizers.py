@@ -64,7 +64,12 @@ class Optimizer:
                 f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}; "
                 "allowed besides the optimizer's own arguments: lr, clipnorm, clipvalue."
             )
-        self.learning_rate = learning_rate
+        # A 0-d Variable, as in Keras 2, so that ``K.get_value(opt.lr)`` and
+        # ``K.set_value(opt.lr, 0.01)`` work; float64 keeps rates like 0.1 exact.
+        self._learning_rate = Variable(
+            np.float64(_non_negative(self, "learning_rate", learning_rate)),
+            trainable=False, name="learning_rate",
+        )
         self.decay = _non_negative(self, "decay", decay)
         self.clipnorm = None if clipnorm is None else _non_negative(self, "clipnorm", clipnorm)
         self.clipvalue = None if clipvalue is None else _non_negative(self, "clipvalue", clipvalue)
@@ -73,14 +78,15 @@ class Optimizer:
         self._slots = {}         # id(weight) -> {slot name: NumPy array of the weight's shape}
         self._pending_weights = None
 
-    # --- the learning rate: a plain float that callbacks may change between steps ----------
+    # --- the learning rate: a 0-d Variable that callbacks may change between steps ----------
     @property
     def learning_rate(self):
+        """The learning rate Variable; read it with ``float(...)`` or ``K.get_value``."""
         return self._learning_rate
 
     @learning_rate.setter
     def learning_rate(self, value):
-        self._learning_rate = _non_negative(self, "learning_rate", value)
+        self._learning_rate.assign(np.float64(_non_negative(self, "learning_rate", value)))
 
     lr = learning_rate  # the Keras 2 name of the same property
 
@@ -113,7 +119,7 @@ class Optimizer:
             )
         grads = self._clip([self._gradient_array(g, v) for g, v in pairs])
 
-        learning_rate = self.learning_rate
+        learning_rate = float(self._learning_rate)
         if self.decay > 0:
             learning_rate = learning_rate / (1.0 + self.decay * self.iterations)
         t = self.iterations + 1  # the number of this step, counted from 1
@@ -216,7 +222,7 @@ class Optimizer:
 
     # --- configuration ----------------------------------------------------------------------
     def get_config(self):
-        config = {"learning_rate": self.learning_rate, "decay": self.decay}
+        config = {"learning_rate": float(self._learning_rate), "decay": self.decay}
         if self.clipnorm is not None:
             config["clipnorm"] = self.clipnorm
         if self.clipvalue is not None:

@@ -166,3 +166,18 @@ def test_bad_arguments_are_named():
         optimizers.SGD().apply_gradients([(np.zeros(2), w)])
     with pytest.raises(TypeError, match=r"expects \(gradient, Variable\) pairs, got a ndarray"):
         optimizers.SGD().apply_gradients([(np.zeros(3), np.zeros(3))])
+
+
+def test_learning_rate_is_a_keras_2_variable():
+    """Keras 2 code reads and sets the rate with K.get_value / K.set_value."""
+    from minikeras import backend as K
+
+    optimizer = optimizers.SGD(lr=0.1)
+    assert K.get_value(optimizer.lr) == 0.1
+    K.set_value(optimizer.lr, 0.5)
+    assert float(optimizer.learning_rate) == 0.5
+    optimizer.lr = 0.25
+    assert K.get_value(optimizer.lr) == 0.25
+    assert optimizer.get_config()["learning_rate"] == 0.25
+    with pytest.raises(ValueError, match="`learning_rate` must be a number >= 0"):
+        optimizer.lr = -1.0

@@ -222,7 +222,7 @@ def test_learning_rate_scheduler(data, schedule):
     rates = []
     model.fit(x, y, epochs=3, verbose=0, callbacks=[
         LearningRateScheduler(schedule),
-        LambdaCallback(on_epoch_begin=lambda epoch, logs: rates.append(model.optimizer.lr)),
+        LambdaCallback(on_epoch_begin=lambda epoch, logs: rates.append(float(model.optimizer.lr))),
     ])
     assert rates == pytest.approx([0.1, 0.05, 0.1 / 3])
 
