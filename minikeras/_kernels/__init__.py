@@ -55,10 +55,33 @@ def current_backend():
 
 
 def use(backend):
-    """Make every operation run the ``'cython'`` kernels or their ``'reference'`` twins."""
+    """Make every operation run the ``'cython'`` kernels or their ``'reference'`` twins.
+
+    The choice holds until the next ``use``. The value returned also works as a context
+    manager that puts the previous backend back at the end of the block, so
+    ``with use("reference"): ...`` is the same as ``with using("reference"): ...``.
+    """
     if backend not in BACKENDS:
         raise ValueError(f"Unknown kernel backend {backend!r}. Expected one of {BACKENDS}.")
+    previous = current_backend()
     _state.backend = backend
+    return _Restore(backend, previous)
+
+
+class _Restore:
+    """What ``use`` returns: leaving a ``with`` block restores the backend used before."""
+
+    def __init__(self, backend, previous):
+        self.backend, self.previous = backend, previous
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        _state.backend = self.previous
+
+    def __repr__(self):
+        return f"minikeras.kernels.use({self.backend!r})"
 
 
 @contextlib.contextmanager

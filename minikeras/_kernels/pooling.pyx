@@ -21,15 +21,8 @@ from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdint cimport int32_t
 
+from minikeras._kernels.helpers cimport _max, _min
 from minikeras._kernels.parallel cimport PARALLEL_MIN_WORK
-
-
-cdef inline Py_ssize_t _min(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
-    return a if a < b else b
-
-
-cdef inline Py_ssize_t _max(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
-    return a if a > b else b
 
 
 def max_pool_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, ::1] out,
@@ -47,9 +40,12 @@ def max_pool_3d(const floating[:, :, :, :, ::1] x, floating[:, :, :, :, ::1] out
         out[n, od, oh, ow, c] = max over the window of x[n, d, h, w, c]
 
     Ties go to the first maximum in window order (d, then h, then w), as TensorFlow's
-    MaxPool gradient does: the running maximum starts at the window's first element and
-    moves only to a strictly larger value. Starting there, rather than at -inf, also keeps
-    ``argmax`` inside x when a window holds only -inf or NaN.
+    MaxPool gradient does for 2D (and 1D, which Keras pools as 2D): the running maximum
+    starts at the window's first element and moves only to a strictly larger value.
+    Starting there, rather than at -inf, also keeps ``argmax`` inside x when a window
+    holds only -inf or NaN. (TensorFlow's CPU MaxPool3D gradient instead gives the whole
+    gradient to every element within 1e-5 of the maximum; one rule for every rank keeps
+    the backward pass the exact adjoint of a gather, which second-order gradients need.)
     """
     cdef Py_ssize_t N = x.shape[0], D = x.shape[1], H = x.shape[2], W = x.shape[3]
     cdef Py_ssize_t C = x.shape[4], OD = out.shape[1], OH = out.shape[2], OW = out.shape[3]

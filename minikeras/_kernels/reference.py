@@ -345,7 +345,8 @@ def max_pool_3d(x, out, argmax, KD, KH, KW, SD, SH, SW, PF, PT, PL):
     """Twin of ``pooling.max_pool_3d``: the maximum of every window and where it was.
 
     x: (N, D, H, W, C); out and argmax: (N, OD, OH, OW, C); argmax counts positions in
-    x's volume as (d * H + h) * W + w. Ties go to the first maximum in window order.
+    x's volume as (d * H + h) * W + w. Ties go to the first maximum in window order
+    (TensorFlow's rule in 2D; see the compiled twin for 3D).
     """
     N, D, H, W, C = x.shape
     _, OD, OH, OW, _ = out.shape

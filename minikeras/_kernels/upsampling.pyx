@@ -13,15 +13,8 @@ maps, so the op differentiates a backward kernel with its forward twin and back 
 from cython cimport floating
 from cython.parallel cimport prange
 
+from minikeras._kernels.helpers cimport _max, _min
 from minikeras._kernels.parallel cimport PARALLEL_MIN_WORK
-
-
-cdef inline Py_ssize_t _min(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
-    return a if a < b else b
-
-
-cdef inline Py_ssize_t _max(Py_ssize_t a, Py_ssize_t b) noexcept nogil:
-    return a if a > b else b
 
 
 # --------------------------------------------------------------------------------------

@@ -170,8 +170,11 @@ class Layer:
 
     def _checked_shape(self, shape, argument):
         """``shape`` as a tuple of positive ints and Nones, or a ``ValueError`` naming it."""
-        def size_ok(n):
-            return n is None or (isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0)
+        def size_ok(n):  # a whole number (3.0 is 3, as for Input), positive, or None
+            if n is None:
+                return True
+            number = isinstance(n, (int, float, np.integer, np.floating)) and not isinstance(n, bool)
+            return number and 0 < n < float("inf") and int(n) == n
 
         if not isinstance(shape, (list, tuple)) or not all(size_ok(n) for n in shape):
             raise ValueError(

@@ -93,6 +93,33 @@ class ConvGeometry:
     def canonical_kernel(self, w, dtype):
         return np.ascontiguousarray(w.reshape(*self.kernel_size, *w.shape[-2:]), dtype=dtype)
 
+    def check_operands(self, op, x=None, dy=None, w=None, depthwise=False):
+        """Refuse arrays that do not match this geometry, in the user's layout.
+
+        ``conv``, ``conv_transpose`` and ``depthwise_conv`` build the geometry from their
+        arrays, so they always pass. An operation applied directly
+        (``ConvTranspose.apply(dy, w, geometry=g)``, as the benchmarks do) could be handed
+        others, and the depthwise loops would then read or write past an array's end.
+        """
+        c_in, last = self.kernel_shape[-2:]
+        c_out = c_in * last if depthwise else last
+        arrays = [("input", x, self.in_spatial, c_in), ("output gradient", dy, self.out_spatial, c_out)]
+        batch = next((a.shape[0] for _, a, _, _ in arrays if a is not None and a.ndim), None)
+        expected = [(name, a, self._user_shape(batch, spatial, c)) for name, a, spatial, c in arrays]
+        expected.append(("kernel", w, self.kernel_shape))
+        for name, array, shape in expected:
+            if array is not None and tuple(array.shape) != shape:
+                raise ValueError(
+                    f"{op}: expected a{'n' if name[0] in 'aeiou' else ''} {name} of shape {shape} "
+                    f"for this geometry; received shape {tuple(array.shape)}."
+                )
+
+    def _user_shape(self, batch, spatial, channels):
+        spatial = spatial[1:] if self.lifted else spatial
+        if self.data_format == "channels_first":
+            return (batch, channels, *spatial)
+        return (batch, *spatial, channels)
+
 
 # --------------------------------------------------------------------------------------
 # The numerics, on canonical arrays
@@ -188,6 +215,7 @@ class Conv(Op):
 
     def forward(self, x, w):
         g, dtype = self.geometry, _compute_dtype(x, w)
+        g.check_operands("Conv", x=x, w=w)
         y = _conv_forward(g.canonical(x, dtype), g.canonical_kernel(w, dtype), g)
         return g.user(y).astype(np.result_type(x, w), copy=False)
 
@@ -208,6 +236,7 @@ class ConvTranspose(Op):
 
     def forward(self, dy, w):
         g, dtype = self.geometry, _compute_dtype(dy, w)
+        g.check_operands("ConvTranspose", dy=dy, w=w)
         dx = _conv_backward_input(g.canonical(dy, dtype), g.canonical_kernel(w, dtype), g)
         return g.user(dx).astype(np.result_type(dy, w), copy=False)
 
@@ -228,6 +257,7 @@ class ConvKernelGradient(Op):
 
     def forward(self, x, dy):
         g, dtype = self.geometry, _compute_dtype(x, dy)
+        g.check_operands("ConvKernelGradient", x=x, dy=dy)
         dw = _conv_backward_kernel(g.canonical(x, dtype), g.canonical(dy, dtype), g)
         return dw.reshape(g.kernel_shape).astype(np.result_type(x, dy), copy=False)
 
@@ -252,6 +282,7 @@ class DepthwiseConv(Op):
 
     def forward(self, x, w):
         g, dtype = self.geometry, _compute_dtype(x, w)
+        g.check_operands("DepthwiseConv", x=x, w=w, depthwise=True)
         xc, wc = _repeated(g.canonical(x, dtype), w.shape[-1]), _merged_kernel(w, g, dtype)
         y = np.empty((xc.shape[0], *g.out_spatial, wc.shape[-1]), dtype)
         _kernel("depthwise_conv2d")(xc, wc, y, *g.kernel_args)
@@ -271,6 +302,7 @@ class DepthwiseConvTranspose(Op):
 
     def forward(self, dy, w):
         g, dtype = self.geometry, _compute_dtype(dy, w)
+        g.check_operands("DepthwiseConvTranspose", dy=dy, w=w, depthwise=True)
         dyc, wc = g.canonical(dy, dtype), _merged_kernel(w, g, dtype)
         dx = np.empty((dyc.shape[0], *g.in_spatial, wc.shape[-1]), dtype)
         _kernel("depthwise_conv2d_backward_input")(dyc, wc, dx, *g.kernel_args)
@@ -293,6 +325,7 @@ class DepthwiseKernelGradient(Op):
 
     def forward(self, x, dy):
         g, dtype = self.geometry, _compute_dtype(x, dy)
+        g.check_operands("DepthwiseKernelGradient", x=x, dy=dy, depthwise=True)
         xc = _repeated(g.canonical(x, dtype), g.kernel_shape[-1])
         dyc = g.canonical(dy, dtype)
         per_example = np.empty((xc.shape[0], *g.kernel_size, dyc.shape[-1]), dtype)
@@ -361,6 +394,7 @@ def _check_channels(op, x, w, data_format, channels, expected, axis_name):
 def _strides_and_dilation(op, strides, dilation_rate, n):
     strides = _reraise(op, conv_utils.normalize_tuple, strides, n, "strides")
     dilation = _reraise(op, conv_utils.normalize_tuple, dilation_rate, n, "dilation_rate")
+    conv_utils.check_index_range(op, strides=strides, dilation_rate=dilation)
     if max(strides) > 1 and max(dilation) > 1:
         raise ValueError(
             f"{op}: `strides > 1` is not supported together with `dilation_rate > 1`. "
@@ -411,6 +445,7 @@ def _forward_geometry(op, x, w, strides, padding, dilation_rate, data_format, ra
                 f"{op}: `padding` must be 'valid', 'same', 'causal' (1D only) or explicit "
                 f"non-negative zeros per side, ((before, after),) * {n}. Received: {padding!r}"
             ) from None
+        conv_utils.check_index_range(op, padding=sides)
     out_spatial = []
     for axis, (i, k, s, d, (before, after)) in enumerate(zip(spatial, kernel_size, strides, dilation, sides)):
         window = conv_utils.effective_kernel_size(k, d)

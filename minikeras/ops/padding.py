@@ -106,6 +106,14 @@ def _pad_or_crop(x, amounts, data_format, sign):
     """``zero_pad_3d`` (sign +1) or ``crop_3d`` (sign -1) of the array x, in x's layout."""
     spatial = conv_utils.spatial_shape(x.shape, data_format)
     spatial = tuple(s + sign * (b + a) for s, (b, a) in zip(spatial, amounts))
+    # zero_pad and crop check their arguments; an op applied directly could be handed
+    # amounts that do not fit x, which would send the loops past its end.
+    if x.ndim not in (3, 4, 5) or len(amounts) != x.ndim - 2 or min(spatial) < 0:
+        raise ValueError(
+            f"{'ZeroPad' if sign > 0 else 'Crop'}: the amounts {amounts} do not fit an input "
+            f"of shape {x.shape} ({data_format}): expected one (before, after) pair per "
+            "spatial axis, leaving no axis with a negative size."
+        )
     shape = conv_utils.with_spatial_shape(x.shape, spatial, data_format)
 
     rows, per_position = conv_utils.rows_shape(x.shape, data_format)
@@ -128,6 +136,7 @@ def _validate(name, shape, amounts, data_format, argument):
         amounts = conv_utils.normalize_side_amounts(amounts, rank, argument)
     except ValueError as error:
         raise ValueError(f"{name}: {error}") from None
+    conv_utils.check_index_range(name, **{argument: amounts})
     return data_format, amounts
 
 

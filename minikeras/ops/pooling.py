@@ -14,7 +14,10 @@ divides by the number of input elements in the window, as TensorFlow does.
 Gradients, which is why any order works:
 
 - ``MaxPool``         y = the maximum of each window; the forward pass also records where
-                      it was (``argmax``). Ties go to the first maximum in window order.
+                      it was (``argmax``). Ties go to the first maximum in window order,
+                      TensorFlow's rule for 2D and 1D pooling (its CPU MaxPool3D gradient
+                      goes to every element within 1e-5 of the maximum instead; minikeras
+                      keeps the first-maximum rule in 3D too).
 - ``MaxPoolBackward`` dx = dy scattered to those positions (``dx[argmax[o]] += dy[o]``), a
                       linear map whose adjoint is ``MaxPoolGather`` (``y[o] = x[argmax[o]]``),
                       and the other way round.
@@ -107,17 +110,39 @@ class Pooling:
     # (128, 64, 24, 24), one thread: 22 ms as one-channel volumes, 6.4 ms transposed
     # (2.4 ms for the same data channels last).
     def volume(self, array, shape, dtype):
-        """``array`` (of user shape ``shape``) as the kernels' contiguous volume."""
+        """``array`` (of user shape ``shape``) as the kernels' contiguous volume.
+
+        ``max_pool`` and ``avg_pool`` build the pooling from the input's shape; an operation
+        applied directly could be handed another array, which is refused here.
+        """
+        if tuple(array.shape) != tuple(shape):
+            raise ValueError(
+                f"Pooling of {self.in_shape} to {self.out_shape}: expected an array of shape "
+                f"{tuple(shape)}; received shape {tuple(array.shape)}."
+            )
         if self.data_format == "channels_first":
-            array, shape = np.moveaxis(array, 1, -1), _channels_last(shape)
-        volume = conv_utils.volume_shape(shape, "channels_last")
-        return np.ascontiguousarray(array, dtype=dtype).reshape(volume)
+            array = np.moveaxis(array, 1, -1)
+        return np.ascontiguousarray(array, dtype=dtype).reshape(self.volume_shape(shape))
+
+    def volume_shape(self, shape):
+        """The kernels' volume shape (N, D, H, W, C) for an array of user shape ``shape``."""
+        if self.data_format == "channels_first":
+            shape = _channels_last(shape)
+        return conv_utils.volume_shape(shape, "channels_last")
 
     def empty(self, shape, dtype):
         """An uninitialised volume for an array of user shape ``shape``."""
-        if self.data_format == "channels_first":
-            shape = _channels_last(shape)
-        return np.empty(conv_utils.volume_shape(shape, "channels_last"), dtype)
+        return np.empty(self.volume_shape(shape), dtype)
+
+    def check_argmax(self, argmax):
+        """The positions ``max_pool_3d`` wrote for this pooling: one per output element."""
+        expected = self.volume_shape(self.out_shape)
+        if argmax.shape != expected or argmax.dtype != np.int32:
+            raise ValueError(
+                f"Pooling of {self.in_shape} to {self.out_shape}: expected argmax positions "
+                f"of shape {expected} and dtype int32; received {argmax.shape}, {argmax.dtype}."
+            )
+        return argmax
 
     def user(self, volume, shape):
         """The inverse of ``volume``: a transposed view for channels-first data."""
@@ -147,8 +172,9 @@ class MaxPoolBackward(Op):
         p, dtype = self.pooling, _compute_dtype(grad)
         grad_x = p.empty(p.in_shape, dtype)
         # The kernel addresses positions in the flattened volume: (N, D * H * W, C).
+        argmax = p.check_argmax(self.argmax)
         _kernel("max_pool_3d_backward")(
-            _flat(p.volume(grad, p.out_shape, dtype)), _flat(self.argmax), _flat(grad_x)
+            _flat(p.volume(grad, p.out_shape, dtype)), _flat(argmax), _flat(grad_x)
         )
         return p.user(grad_x, p.in_shape).astype(grad.dtype, copy=False)
 
@@ -163,7 +189,7 @@ class MaxPoolGather(Op):
     def forward(self, x):
         p = self.pooling
         values = _flat(p.volume(x, p.in_shape, x.dtype))
-        picked = np.take_along_axis(values, _flat(self.argmax), axis=1)
+        picked = np.take_along_axis(values, _flat(p.check_argmax(self.argmax)), axis=1)
         return p.user(picked, p.out_shape)
 
     def backward(self, grad):
@@ -209,6 +235,7 @@ def _pooling(name, shape, pool_size, strides, padding, data_format):
         padding = conv_utils.normalize_padding(padding)
     except ValueError as error:
         raise ValueError(f"{name}: {error}") from None
+    conv_utils.check_index_range(name, pool_size=pool_size, strides=strides)
     spatial = conv_utils.spatial_shape(shape, data_format)
     if padding == "valid" and any(k > s for k, s in zip(pool_size, spatial)):
         raise ValueError(

@@ -109,7 +109,7 @@ class UpsampleNearestBackward(Op):
 def _nearest(name, x, size, data_format, up):
     """Run a nearest kernel on x's volumes, to spatial sizes times ``size`` (or divided)."""
     source = _channels_last(x, data_format)
-    out = np.empty(_resized_shape(source.shape, size, up), source.dtype)
+    out = np.empty(_resized_shape(name, source.shape, size, up), source.dtype)
     factors = (1,) * (3 - len(size)) + tuple(size)
     _kernel(name)(_volume(source), _volume(out), *factors)
     return _user_layout(out, data_format).astype(x.dtype, copy=False)
@@ -143,7 +143,7 @@ class UpsampleBilinear2DBackward(Op):
 def _bilinear(name, x, size, data_format, up):
     """Run a bilinear kernel on x's images, to height and width times ``size`` (or divided)."""
     source = _channels_last(x, data_format)
-    out = np.empty(_resized_shape(source.shape, size, up), source.dtype)
+    out = np.empty(_resized_shape(name, source.shape, size, up), source.dtype)
     _kernel(name)(source, out)
     return _user_layout(out, data_format).astype(x.dtype, copy=False)
 
@@ -176,9 +176,20 @@ def _volume(array):
     return array.reshape(conv_utils.volume_shape(array.shape, "channels_last"))
 
 
-def _resized_shape(shape, size, up):
-    """A channels-last ``shape`` with its spatial sizes multiplied (``up``) or divided."""
-    spatial = tuple(s * f if up else s // f for s, f in zip(shape[1:-1], size))
+def _resized_shape(name, shape, size, up):
+    """A channels-last ``shape`` with its spatial sizes multiplied (``up``) or divided.
+
+    The backward ops only ever see gradients of an upsampled shape. Applied directly to
+    another array, a size not divisible by the factor would give the bilinear adjoint an
+    empty gradient to write into, past its end.
+    """
+    spatial = tuple(shape[1:-1])
+    if not up and any(s % f for s, f in zip(spatial, size)):
+        raise ValueError(
+            f"{name}: expected a gradient whose spatial sizes are multiples of size {size}; "
+            f"received spatial sizes {spatial}."
+        )
+    spatial = tuple(s * f if up else s // f for s, f in zip(spatial, size))
     return (shape[0], *spatial, shape[-1])
 
 
@@ -193,6 +204,7 @@ def _validate(name, shape, size, data_format, ranks=(3, 4, 5)):
         size = conv_utils.normalize_tuple(size, rank, "size")
     except ValueError as error:
         raise ValueError(f"{name}: {error}") from None
+    conv_utils.check_index_range(name, size=size)
     return data_format, size
 
 

@@ -273,3 +273,38 @@ def rows_shape(shape, data_format):
     """
     n, d, h, w, c = volume_shape(shape, data_format)
     return (n, d, h, w * c), c
+
+
+# The compiled loops index with 64-bit integers (``ih = oh*SH + kh*DH - PT`` and the like).
+# Sizes, strides, dilations, pads and factors of at most 2**31 - 1 keep every such sum far
+# from overflow; anything larger could not be allocated anyway, or would not even fit a C
+# integer (an ``OverflowError`` when the kernel is called).
+INDEX_LIMIT = 2**31 - 1
+__all__ += ["INDEX_LIMIT", "check_index_range"]
+
+
+def check_index_range(name, **arguments):
+    """Raise a ``ValueError`` naming ``name`` (the op or layer) for a value above 2**31 - 1.
+
+    Each keyword is an argument's name and its value: an int, a tuple of ints, or a tuple
+    of ``(before, after)`` pairs (``None`` entries are skipped).
+
+    >>> check_index_range("conv", strides=(1, 2**40))
+    Traceback (most recent call last):
+        ...
+    ValueError: conv: `strides` must hold values of at most 2**31 - 1; received (1, 1099511627776).
+    """
+    for argument, value in arguments.items():
+        if any(v > INDEX_LIMIT for v in _ints_in(value)):
+            raise ValueError(
+                f"{name}: `{argument}` must hold values of at most 2**31 - 1; received {value!r}."
+            )
+
+
+def _ints_in(value):
+    """The numbers in an int, a tuple of ints or a tuple of pairs."""
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _ints_in(item)
+    elif value is not None:
+        yield value

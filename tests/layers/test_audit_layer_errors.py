@@ -54,6 +54,7 @@ def test_a_random_initializer_asked_for_integers_names_the_layer():
                          r"unknown size\), e\.g\. \(28, 28, 1\); received input_shape=5\."),
     ({"input_shape": (-3,)}, r"Dense 'd': `input_shape` must be .*received input_shape=\(-3,\)\."),
     ({"input_shape": (3.5,)}, r"Dense 'd': `input_shape` must be .*received input_shape=\(3\.5,\)\."),
+    ({"input_shape": (float("inf"),)}, r"Dense 'd': `input_shape` must be .*received input_shape=\(inf,\)\."),
     ({"input_shape": "ab"}, r"Dense 'd': `input_shape` must be .*received input_shape='ab'\."),
     ({"batch_input_shape": (None, "a")}, r"Dense 'd': `batch_input_shape` must be .*\(None, 'a'\)\."),
     ({"input_dim": 0}, r"Dense 'd': `input_shape` must be .*received input_shape=\(0,\)\."),
@@ -67,6 +68,7 @@ def test_good_input_shape_arguments_still_work():
     assert layers.Dense(2, input_shape=[4])._batch_input_shape == (None, 4)
     assert layers.Dense(2, input_shape=(np.int64(4),), batch_size=8)._batch_input_shape == (8, 4)
     assert layers.Conv1D(2, 3, input_shape=(None, 5))._batch_input_shape == (None, None, 5)
+    assert layers.Dense(2, input_shape=(3.0,))._batch_input_shape == (None, 3)  # a whole number, as Input
 
 
 def test_bad_dtype_and_name():
