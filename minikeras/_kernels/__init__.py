@@ -11,7 +11,9 @@ import importlib
 import os
 import threading
 
-__all__ = ["kernel", "use", "using", "current_backend", "BACKENDS"]
+import numpy as np
+
+__all__ = ["kernel", "compute_dtype", "use", "using", "current_backend", "BACKENDS"]
 
 BACKENDS = ("cython", "reference")
 _FAMILIES = ("conv", "padding", "upsampling", "pooling")
@@ -98,6 +100,15 @@ def using(backend):
         yield
     finally:
         use(previous)
+
+
+def compute_dtype(*arrays):
+    """float32 or float64: the type the kernels compute ``arrays`` in (both backends).
+
+    64-bit floats, in either byte order, and wider ones are computed in float64; float16
+    in float32. The ops cast the results back to their inputs' type.
+    """
+    return np.dtype(np.float64 if np.result_type(*arrays).itemsize >= 8 else np.float32)
 
 
 def kernel(name):

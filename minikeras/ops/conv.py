@@ -26,7 +26,7 @@ import dataclasses
 
 import numpy as np
 
-from minikeras._kernels import kernel as _kernel
+from minikeras._kernels import compute_dtype as _compute_dtype, kernel as _kernel
 from minikeras.ops.base import Op
 from minikeras.tensor import as_tensor
 from minikeras.utils import conv_utils
@@ -103,33 +103,30 @@ class ConvGeometry:
         """
         c_in, last = self.kernel_shape[-2:]
         c_out = c_in * last if depthwise else last
-        arrays = [("input", x, self.in_spatial, c_in), ("output gradient", dy, self.out_spatial, c_out)]
-        batch = next((a.shape[0] for _, a, _, _ in arrays if a is not None and a.ndim), None)
-        expected = [(name, a, self._user_shape(batch, spatial, c)) for name, a, spatial, c in arrays]
-        expected.append(("kernel", w, self.kernel_shape))
+        batch = (x if x is not None else dy).shape[:1]
+        expected = [
+            ("an input", x, self._user_shape(batch, self.in_spatial, c_in)),
+            ("an output gradient", dy, self._user_shape(batch, self.out_spatial, c_out)),
+            ("a kernel", w, self.kernel_shape),
+        ]
         for name, array, shape in expected:
             if array is not None and tuple(array.shape) != shape:
                 raise ValueError(
-                    f"{op}: expected a{'n' if name[0] in 'aeiou' else ''} {name} of shape {shape} "
-                    f"for this geometry; received shape {tuple(array.shape)}."
+                    f"{op}: expected {name} of shape {shape} for this geometry; received "
+                    f"shape {tuple(array.shape)}."
                 )
 
     def _user_shape(self, batch, spatial, channels):
+        """``batch`` (a tuple: ``(N,)``) plus canonical ``spatial`` sizes, in the user's layout."""
         spatial = spatial[1:] if self.lifted else spatial
         if self.data_format == "channels_first":
-            return (batch, channels, *spatial)
-        return (batch, *spatial, channels)
+            return (*batch, channels, *spatial)
+        return (*batch, *spatial, channels)
 
 
 # --------------------------------------------------------------------------------------
 # The numerics, on canonical arrays
 # --------------------------------------------------------------------------------------
-
-def _compute_dtype(*arrays):
-    """float32 or float64: the kernels' types (float16 is computed in float32)."""
-    dtype = np.result_type(*arrays)
-    return dtype if dtype in (np.float32, np.float64) else np.dtype(np.float32)
-
 
 class _Columns:
     """The im2col matrix of a few images at a time, in one reusable buffer.

@@ -15,7 +15,7 @@ so no data is transposed.
 """
 import numpy as np
 
-from minikeras._kernels import kernel as _kernel
+from minikeras._kernels import compute_dtype as _compute_dtype, kernel as _kernel
 from minikeras.ops.base import Op
 from minikeras.utils import conv_utils
 
@@ -122,7 +122,7 @@ def _pad_or_crop(x, amounts, data_format, sign):
     before = [0] * (3 - len(amounts)) + [b for b, _ in amounts]
     before[2] *= per_position
 
-    dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    dtype = _compute_dtype(x)
     source = np.ascontiguousarray(x, dtype=dtype).reshape(rows)
     out = np.empty(out_rows, dtype)
     _kernel("zero_pad_3d" if sign > 0 else "crop_3d")(source, out, *before)

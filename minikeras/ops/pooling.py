@@ -32,7 +32,7 @@ import dataclasses
 
 import numpy as np
 
-from minikeras._kernels import kernel as _kernel
+from minikeras._kernels import compute_dtype as _compute_dtype, kernel as _kernel
 from minikeras.ops.base import Op
 from minikeras.utils import conv_utils
 
@@ -271,11 +271,6 @@ def _flat(volume):
     """(N, D, H, W, C) -> (N, D * H * W, C), the view the scatter and the gather index."""
     n, d, h, w, c = volume.shape
     return volume.reshape(n, d * h * w, c)
-
-
-def _compute_dtype(x):
-    """float32 or float64, the kernels' types (float16 is computed in float32)."""
-    return x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
 
 
 def _shape_of(x):

@@ -19,7 +19,7 @@ result back (see "Layouts" below).
 """
 import numpy as np
 
-from minikeras._kernels import kernel as _kernel
+from minikeras._kernels import compute_dtype as _compute_dtype, kernel as _kernel
 from minikeras.ops.base import Op
 from minikeras.utils import conv_utils
 
@@ -160,7 +160,7 @@ def _bilinear(name, x, size, data_format, up):
 
 def _channels_last(x, data_format):
     """x as a C-contiguous channels-last float32 or float64 array (float16 -> float32)."""
-    dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.dtype(np.float32)
+    dtype = _compute_dtype(x)
     if data_format == "channels_first":
         x = np.moveaxis(x, 1, -1)
     return np.ascontiguousarray(x, dtype=dtype)

@@ -225,3 +225,24 @@ def test_padding_operations_refuse_amounts_that_do_not_fit(op, amounts, shape):
     key = "crops" if op is padding_ops.Crop else "pads"
     with pytest.raises(ValueError, match=rf"{op.__name__}: the amounts .* do not fit an input of shape"):
         op.apply(np.ones(shape), **{key: amounts}, data_format="channels_last")
+
+
+# --- the type the kernels compute in ---------------------------------------------------------
+
+@pytest.mark.parametrize("op", [
+    lambda x: padding_ops.zero_pad(x, 1),
+    lambda x: padding_ops.crop(x, 1),
+    lambda x: upsampling_ops.upsample_nearest(x, 2),
+    lambda x: upsampling_ops.upsample_bilinear_2d(x, 2),
+    lambda x: pooling_ops.max_pool(x, 2),
+    lambda x: pooling_ops.avg_pool(x, 2),
+    lambda x: conv_ops.conv(x, np.ones((1, 1, 2, 1), ">f8")),
+    lambda x: conv_ops.depthwise_conv(x, np.ones((1, 1, 2, 1), ">f8")),
+], ids=["zero_pad", "crop", "nearest", "bilinear", "max_pool", "avg_pool", "conv", "depthwise"])
+def test_big_endian_float64_is_computed_in_float64(op):
+    # Values 1e-12 apart collapse in float32. A big-endian float64 array (as read from
+    # some file formats) used to miss the float64 kernels and lose them.
+    native = 1.0 + 1e-12 * np.arange(2 * 4 * 4 * 2).reshape(2, 4, 4, 2)
+    y = op(native.astype(">f8"))
+    assert y.dtype.itemsize == 8
+    np.testing.assert_array_equal(y.numpy(), op(native).numpy())
