@@ -36,7 +36,8 @@ def compiler_supports_openmp():
     """Compile and link a tiny OpenMP program; False (serial build) if anything fails."""
     if os.environ.get("MINIKERAS_NO_OPENMP") == "1" or sys.platform == "win32":
         return False
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()
+    # The compiler setuptools will use: $CC first, as it does, then Python's own.
+    compiler = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()
     source = "#include <omp.h>\nint main(void) { return omp_get_max_threads() > 0 ? 0 : 1; }\n"
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "check_openmp.c")
@@ -74,4 +75,21 @@ if only:
     wanted = {f"minikeras._kernels.{name.strip()}" for name in only.split(",")}
     extensions = [e for e in extensions if e.name in wanted]
 
-setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES))
+
+
+def build_mode_changed():
+    """True when the last build used other directives: the generated C must then be redone.
+
+    cythonize only compares timestamps, so switching MINIKERAS_DEBUG_KERNELS would otherwise
+    reuse C files generated with the other mode's checks.
+    """
+    stamp = os.path.join(HERE, "build", "minikeras-kernel-mode")
+    mode = "debug" if DEBUG else "release"
+    previous = open(stamp).read() if os.path.exists(stamp) else None
+    os.makedirs(os.path.dirname(stamp), exist_ok=True)
+    with open(stamp, "w") as f:
+        f.write(mode)
+    return previous is not None and previous != mode
+
+
+setup(ext_modules=cythonize(extensions, compiler_directives=DIRECTIVES, force=build_mode_changed()))
