@@ -15,7 +15,7 @@ Run it from the repository (after ``pip install -e .``, or with the kernels buil
 MNIST is read by ``minikeras.datasets.mnist.load_data`` (see there where it looks).
 
 What to expect, measured on 2 CPU cores with the workplace copy of MNIST (24000 training
-images): the full run takes about 45 s per epoch and reaches 97.9% test accuracy after 3
+images): the full run takes 35-45 s per epoch and reaches 98% test accuracy after 3
 epochs (Keras' 12 epochs on 60000 images give about 99.2%); ``--quick`` takes about 5 s and
 reaches about 69%.
 """
