@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from minikeras import GradientTape, Tensor, config
+from minikeras import backend as K
 from minikeras.layers.core.activation import Activation
 from minikeras.layers.core.activity_regularization import ActivityRegularization
 from minikeras.layers.core.dense import Dense
@@ -61,6 +62,18 @@ def test_dropout_matches_keras_at_inference():
     np.testing.assert_array_equal(Dropout(0.5, dtype="float64")(ref["dropout_x"]).numpy(), ref["dropout_y"])
     np.testing.assert_array_equal(SpatialDropout2D(0.5, dtype="float64")(ref["dropout_x"]).numpy(), ref["spatial2d_y"])
     np.testing.assert_array_equal(Dropout(0.5, dtype="float64")(ref["dropout_x"], training=False).numpy(), ref["dropout_y"])
+
+
+@pytest.mark.parametrize("case, cls, kwargs", [
+    ("spatial1d", SpatialDropout1D, {}),
+    ("spatial3d_cl", SpatialDropout3D, {"data_format": "channels_last"}),
+    ("spatial3d_cf", SpatialDropout3D, {"data_format": "channels_first"}),
+])
+def test_spatial_dropout_1d_3d_match_keras_at_inference(case, cls, kwargs):
+    ref = fixture("core_spatial_dropout.npz")
+    for call_kwargs in ({}, {"training": False}):
+        y = cls(0.5, dtype="float64", **kwargs)(ref[f"{case}_x"], **call_kwargs).numpy()
+        np.testing.assert_array_equal(y, ref[f"{case}_y"])
 
 
 def test_dropout_training_statistics_and_scaling():
@@ -238,6 +251,31 @@ def test_identity_layer_does_not_clear_the_input_mask():
     assert masked._keras_mask is not None
 
 
+def antirectifier(x):  # the Lambda example of the Keras 2 core-layers page
+    x = x - K.mean(x, axis=1, keepdims=True)
+    x = K.l2_normalize(x, axis=1)
+    return K.concatenate([K.relu(x), K.relu(-x)], axis=1)
+
+
+@pytest.mark.parametrize("case, function", [
+    ("antirectifier", antirectifier),
+    ("antirectifier3d", antirectifier),
+    ("hadamard", lambda t: t[0] * t[1]),
+    ("add", lambda t: t[0] + t[1]),
+])
+def test_lambda_matches_keras(case, function):
+    from minikeras.layers.core.lambda_layer import Lambda
+
+    ref = fixture("core_lambda.npz")
+    inputs = [ref[f"{case}_a"], ref[f"{case}_b"]] if f"{case}_a" in ref else ref[f"{case}_x"]
+    layer = Lambda(function, dtype="float64")
+    y = layer(inputs).numpy()
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y, ref[f"{case}_y"], rtol=1e-12, atol=1e-15)
+    shapes = [a.shape for a in inputs] if isinstance(inputs, list) else inputs.shape
+    assert layer.compute_output_shape(shapes) == ref[f"{case}_y"].shape
+
+
 def test_activity_regularization():
     layer_test(ActivityRegularization, {"l1": 0.1, "l2": 0.01}, input_shape=(2, 3),
                expected_num_losses=1, supports_masking=True)
@@ -247,6 +285,18 @@ def test_activity_regularization():
     # the raw sum over the batch (multi-backend Keras 2), not divided by the batch size
     assert float(layer.losses[0]) == pytest.approx(0.1 * 3.5 + 0.2 * 5.25)
     assert layer.get_config()["l1"] == 0.1 and layer.get_config()["l2"] == 0.2
+
+
+@pytest.mark.parametrize("case", ["actreg2d", "actreg3d", "actreg4d"])
+def test_activity_regularization_matches_keras(case):
+    ref = fixture("core_regularization.npz")
+    x, l1, l2 = ref[f"{case}_x"], float(ref[f"{case}_l1"]), float(ref[f"{case}_l2"])
+    layer = ActivityRegularization(l1=l1, l2=l2, dtype="float64")
+    np.testing.assert_array_equal(layer(x).numpy(), ref[f"{case}_y"])
+    assert len(layer.losses) == 1
+    # The fixture's penalty is Keras 2's raw batch sum; Keras 3's own loss is it / batch size.
+    np.testing.assert_allclose(float(layer.losses[0]), float(ref[f"{case}_penalty"]), rtol=1e-12)
+    np.testing.assert_allclose(float(layer.losses[0]) / x.shape[0], float(ref[f"{case}_keras3_loss"]), rtol=1e-12)
 
 
 def test_dense_regularization_losses_and_their_gradients():
