@@ -1,6 +1,7 @@
 """Benchmark cases of the convolution kernels, on the Keras MNIST CNN's shapes (float32).
 
-Each operation is timed three ways: minikeras (the ops in ``minikeras/ops/conv.py``), a
+Each operation is timed three ways: minikeras (the ops in ``minikeras/ops/conv.py`` and
+``depthwise_conv.py``), a
 straightforward NumPy version (``sliding_window_view`` + ``matmul``, shifted slices) and
 ``torch.nn.functional`` in its default NCHW layout. See ``kernels.py`` for the runner.
 """
@@ -8,6 +9,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from minikeras.ops import conv as conv_ops
+from minikeras.ops import depthwise_conv as depthwise_ops
+from minikeras.ops.conv_geometry import _forward_geometry
 from minikeras.tensor import Tensor
 
 try:
@@ -76,7 +79,7 @@ def _conv2d_cases(batch, size, c_in, c_out, seed):
     label = f"Conv2D 3x3 ({size},{size},{c_in})->{c_out}"
     x, w = _random((batch, size, size, c_in), seed), _random((3, 3, c_in, c_out), seed + 1)
     dy = _random((batch, size - 2, size - 2, c_out), seed + 2)
-    g = conv_ops._forward_geometry("conv", Tensor(x), Tensor(w), 1, "valid", 1, "channels_last", (4,))
+    g = _forward_geometry("conv", Tensor(x), Tensor(w), 1, "valid", 1, "channels_last", (4,))
     ours = {
         "forward": lambda: conv_ops.conv(x, w),
         "backward-input": lambda: conv_ops.ConvTranspose.apply(dy, w, geometry=g),
@@ -130,8 +133,8 @@ def _conv2d_transpose_case(batch):
 def _depthwise_cases(batch):
     x, w = _random((batch, 26, 26, 32), 30), _random((3, 3, 32, 1), 31)
     dy = _random((batch, 24, 24, 32), 32)
-    g = conv_ops._forward_geometry("depthwise_conv", Tensor(x), Tensor(w), 1, "valid", 1,
-                                   "channels_last", (4,))
+    g = _forward_geometry("depthwise_conv", Tensor(x), Tensor(w), 1, "valid", 1,
+                          "channels_last", (4,))
     torch_forward = torch_backward = None
     if torch is not None:
         xt, dyt = _nchw(x), _nchw(dy)
@@ -142,11 +145,11 @@ def _depthwise_cases(batch):
     nbytes = x.nbytes + dy.nbytes
     return [
         dict(name="DepthwiseConv2D 3x3 (26,26,32) forward",
-             minikeras=lambda: conv_ops.depthwise_conv(x, w),
+             minikeras=lambda: depthwise_ops.depthwise_conv(x, w),
              numpy=lambda: numpy_depthwise_conv2d(x, w), torch=torch_forward, bytes=nbytes, target=1.5),
         dict(name="DepthwiseConv2D 3x3 (26,26,32) bwd-input+bwd-kernel",
-             minikeras=lambda: (conv_ops.DepthwiseConvTranspose.apply(dy, w, geometry=g),
-                                conv_ops.DepthwiseKernelGradient.apply(x, dy, geometry=g)),
+             minikeras=lambda: (depthwise_ops.DepthwiseConvTranspose.apply(dy, w, geometry=g),
+                                depthwise_ops.DepthwiseKernelGradient.apply(x, dy, geometry=g)),
              numpy=lambda: numpy_depthwise_conv2d_backward(x, dy, w),
              torch=torch_backward, bytes=None, target=None),
     ]

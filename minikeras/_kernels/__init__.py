@@ -92,7 +92,10 @@ def using(backend):
 
     Example:
         >>> with using("reference"):
-        ...     y_slow = layer(x)      # the plain-Python twins
+        ...     current_backend()      # operations here run the plain-Python twins
+        'reference'
+        >>> current_backend()
+        'cython'
     """
     previous = current_backend()
     use(backend)

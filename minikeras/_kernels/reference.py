@@ -120,7 +120,7 @@ def col2vol_3d(cols, dx, SD, SH, SW, DD, DH, DW, PF, PT, PL):
 
 
 # Depthwise kernels pair channel c of the input with filter c only. A depth multiplier M
-# is handled by ops/conv.py, which repeats every input channel M times first.
+# is handled by ops/depthwise_conv.py, which repeats every input channel M times first.
 
 
 def depthwise_conv2d(x, kernel, out, SH, SW, DH, DW, PT, PL):

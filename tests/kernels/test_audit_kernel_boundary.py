@@ -16,9 +16,11 @@ import minikeras
 from minikeras import kernels, layers, models
 from minikeras._kernels import _compiled, reference
 from minikeras.ops import conv as conv_ops
+from minikeras.ops import depthwise_conv as depthwise_ops
 from minikeras.ops import padding as padding_ops
 from minikeras.ops import pooling as pooling_ops
 from minikeras.ops import upsampling as upsampling_ops
+from minikeras.ops.conv_geometry import _forward_geometry
 from minikeras.tensor import Tensor
 
 
@@ -117,8 +119,8 @@ HUGE_CASES = {
                      "padding"),
     "conv_transpose-strides": (lambda v: conv_ops.conv_transpose(X4, np.ones((3, 3, 1, 2)), strides=v),
                                "strides"),
-    "depthwise-dilation": (lambda v: conv_ops.depthwise_conv(X4, np.ones((3, 3, 2, 1)), dilation_rate=v,
-                                                             padding="same"), "dilation_rate"),
+    "depthwise-dilation": (lambda v: depthwise_ops.depthwise_conv(X4, np.ones((3, 3, 2, 1)), dilation_rate=v,
+                                                                  padding="same"), "dilation_rate"),
     "max_pool-pool_size": (lambda v: pooling_ops.max_pool(X4, v, padding="same"), "pool_size"),
     "avg_pool-strides": (lambda v: pooling_ops.avg_pool(X4, 2, v, padding="same"), "strides"),
     "nearest-size": (lambda v: upsampling_ops.upsample_nearest(X4, v), "size"),
@@ -145,28 +147,28 @@ def test_large_but_valid_integers_still_work():
 
 def depthwise_geometry():
     x, w = Tensor(random((2, 5, 5, 2))), Tensor(random((3, 3, 2, 2)))
-    return conv_ops._forward_geometry("depthwise_conv", x, w, 1, "valid", 1, "channels_last", (3, 4))
+    return _forward_geometry("depthwise_conv", x, w, 1, "valid", 1, "channels_last", (3, 4))
 
 
 def conv_geometry():
     x, w = Tensor(random((2, 5, 5, 2))), Tensor(random((3, 3, 2, 4)))
-    return conv_ops._forward_geometry("conv", x, w, 1, "valid", 1, "channels_last", (3, 4, 5))
+    return _forward_geometry("conv", x, w, 1, "valid", 1, "channels_last", (3, 4, 5))
 
 
 W_DEPTHWISE, W_CONV = random((3, 3, 2, 2)), random((3, 3, 2, 4))
 
 MISFITS = [
     # (op, arrays, expected message)
-    (conv_ops.DepthwiseConvTranspose, (np.ones((2, 3, 3, 1)), W_DEPTHWISE),
+    (depthwise_ops.DepthwiseConvTranspose, (np.ones((2, 3, 3, 1)), W_DEPTHWISE),
      r"DepthwiseConvTranspose: expected an output gradient of shape \(2, 3, 3, 4\) for this "
      r"geometry; received shape \(2, 3, 3, 1\)"),
-    (conv_ops.DepthwiseConv, (np.ones((2, 5, 5, 1)), random((3, 3, 1, 2))),
+    (depthwise_ops.DepthwiseConv, (np.ones((2, 5, 5, 1)), random((3, 3, 1, 2))),
      r"DepthwiseConv: expected an input of shape \(2, 5, 5, 2\)"),
-    (conv_ops.DepthwiseConv, (np.ones((2, 5, 5, 2)), random((2, 2, 2, 2))),
+    (depthwise_ops.DepthwiseConv, (np.ones((2, 5, 5, 2)), random((2, 2, 2, 2))),
      r"DepthwiseConv: expected a kernel of shape \(3, 3, 2, 2\)"),
-    (conv_ops.DepthwiseKernelGradient, (np.ones((2, 5, 5, 2)), np.ones((1, 3, 3, 4))),
+    (depthwise_ops.DepthwiseKernelGradient, (np.ones((2, 5, 5, 2)), np.ones((1, 3, 3, 4))),
      r"DepthwiseKernelGradient: expected an output gradient of shape \(2, 3, 3, 4\)"),
-    (conv_ops.DepthwiseKernelGradient, (np.ones((2, 5, 5, 2)), np.ones((2, 3, 3, 2))),
+    (depthwise_ops.DepthwiseKernelGradient, (np.ones((2, 5, 5, 2)), np.ones((2, 3, 3, 2))),
      r"DepthwiseKernelGradient: expected an output gradient of shape \(2, 3, 3, 4\)"),
 ]
 CONV_MISFITS = [
@@ -185,8 +187,8 @@ def test_conv_operations_refuse_arrays_that_do_not_fit_their_geometry(op, arrays
     with pytest.raises(ValueError, match=message):
         op.apply(*arrays, geometry=geometry)
     # Any batch size is fine as long as the arrays agree.
-    assert conv_ops.DepthwiseConv.apply(np.ones((3, 5, 5, 2)), W_DEPTHWISE,
-                                        geometry=depthwise_geometry()).shape == (3, 3, 3, 4)
+    assert depthwise_ops.DepthwiseConv.apply(np.ones((3, 5, 5, 2)), W_DEPTHWISE,
+                                             geometry=depthwise_geometry()).shape == (3, 3, 3, 4)
 
 
 @pytest.mark.parametrize("backward, name", [
@@ -237,7 +239,7 @@ def test_padding_operations_refuse_amounts_that_do_not_fit(op, amounts, shape):
     lambda x: pooling_ops.max_pool(x, 2),
     lambda x: pooling_ops.avg_pool(x, 2),
     lambda x: conv_ops.conv(x, np.ones((1, 1, 2, 1), ">f8")),
-    lambda x: conv_ops.depthwise_conv(x, np.ones((1, 1, 2, 1), ">f8")),
+    lambda x: depthwise_ops.depthwise_conv(x, np.ones((1, 1, 2, 1), ">f8")),
 ], ids=["zero_pad", "crop", "nearest", "bilinear", "max_pool", "avg_pool", "conv", "depthwise"])
 def test_big_endian_float64_is_computed_in_float64(op):
     # Values 1e-12 apart collapse in float32. A big-endian float64 array (as read from

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from minikeras import GradientTape, Tensor, kernels
-from minikeras.ops import conv as conv_module
+from minikeras.ops import conv as conv_module, depthwise_conv as depthwise_module
 from minikeras.ops.conv import conv, conv_transpose, depthwise_conv
 from minikeras.utils.gradient_check import assert_gradients_close
 
@@ -104,7 +104,8 @@ def test_backward_skips_the_gradient_nobody_needs(monkeypatch, op, skipped, watc
     def fail(self, *arrays):
         raise AssertionError(f"{skipped} ran although its gradient was not needed")
 
-    monkeypatch.setattr(getattr(conv_module, skipped), "forward", fail)
+    module = depthwise_module if op is depthwise_conv else conv_module
+    monkeypatch.setattr(getattr(module, skipped), "forward", fail)
     inputs = [Tensor(random((2, 5, 5, 3))), Tensor(random((3, 3, 3, 2)))]
     with GradientTape() as tape:
         tape.watch(inputs[watched])
@@ -233,5 +234,6 @@ def test_bad_arguments_raise_before_any_kernel_runs(monkeypatch, op, x_shape, ke
         raise AssertionError(f"kernel {name!r} was looked up before the arguments were checked")
 
     monkeypatch.setattr(conv_module, "_kernel", no_kernel)
+    monkeypatch.setattr(depthwise_module, "_kernel", no_kernel)
     with pytest.raises(ValueError, match=message):
         op(np.ones(x_shape), np.ones(kernel_shape), **args)

@@ -28,7 +28,8 @@ import numpy as np
 from minikeras import activations, constraints, initializers, regularizers
 from minikeras import backend as K
 from minikeras.layers.base_layer import InputSpec, Layer, layer_label, naming_errors
-from minikeras.ops.conv import conv, conv_transpose, depthwise_conv
+from minikeras.ops.conv import conv, conv_transpose
+from minikeras.ops.depthwise_conv import depthwise_conv
 from minikeras.utils import conv_utils
 
 __all__ = [
