@@ -13,7 +13,7 @@ kernel, ``SD SH SW`` strides, ``DD DH DW`` dilation, ``PF PT PL`` zeros before t
 (front, top, left), ``C`` channels.
 
 Every array is channels-last and C-contiguous, every output is allocated by the caller and
-fully overwritten here, and every argument was checked in Python first (``ops/conv.py``):
+fully overwritten here, and every argument was checked in Python first (``ops/conv_geometry.py``):
 the loops run without bounds checks. Only the pads *before* the input are arguments; the
 pads after it are implied by the output size, since a window position past the end of the
 input reads (or writes) nothing. Each function has a plain-Python twin of the same name in
@@ -231,7 +231,7 @@ def col2vol_3d(const floating[:, :, :, :, :, :, ::1] cols, floating[:, :, :, :, 
 # --------------------------------------------------------------------------------------
 # Depthwise 2D: each channel convolved with its own filter (direct loops)
 # --------------------------------------------------------------------------------------
-# A depth multiplier M is handled by ops/conv.py, which repeats every input channel M
+# A depth multiplier M is handled by ops/depthwise_conv.py, which repeats every input channel M
 # times first: output channel c*M + m is then channel c*M + m of the repeated input, so
 # these loops only ever pair channel c of the input with filter c.
 #
