@@ -1,0 +1,14 @@
+"""Test-wide settings: where the tests find MNIST, set exactly as a classroom would set it.
+
+The package knows nothing of this workplace. The tests reach the real MNIST files beside the
+repository (``../shared/datasets/mnist``) through the documented setting a user has,
+``MINIKERAS_DATASETS_ORIGIN``, unless the caller already set it. Subprocesses (the tutorials'
+quick runs) inherit it.
+"""
+import os
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED_MNIST = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "mnist")
+
+if "MINIKERAS_DATASETS_ORIGIN" not in os.environ and os.path.isdir(SHARED_MNIST):
+    os.environ["MINIKERAS_DATASETS_ORIGIN"] = SHARED_MNIST
