@@ -4,11 +4,21 @@ The package knows nothing of this workplace. The tests reach the real MNIST file
 repository (``../shared/datasets/mnist``) through the documented setting a user has,
 ``MINIKERAS_DATASETS_ORIGIN``, unless the caller already set it. Subprocesses (the tutorials'
 quick runs) inherit it.
+
+No test writes into the user's own cache (``~/.minikeras``): the session, and the tutorials it
+runs in subprocesses, use a fresh temporary ``MINIKERAS_HOME``, removed at the end.
 """
+import atexit
 import os
+import shutil
+import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED_MNIST = os.path.join(os.path.dirname(ROOT), "shared", "datasets", "mnist")
 
 if "MINIKERAS_DATASETS_ORIGIN" not in os.environ and os.path.isdir(SHARED_MNIST):
     os.environ["MINIKERAS_DATASETS_ORIGIN"] = SHARED_MNIST
+
+_SESSION_HOME = tempfile.mkdtemp(prefix="minikeras-test-home-")
+os.environ["MINIKERAS_HOME"] = _SESSION_HOME
+atexit.register(shutil.rmtree, _SESSION_HOME, True)
