@@ -120,7 +120,11 @@ class Origin:
         if not self.is_url:
             self.folder = self.base
         elif self.base.lower().startswith("file:"):
-            self.folder = _url_to_path(self.base)
+            try:
+                self.folder = _url_to_path(self.base)
+            except FetchError as error:
+                raise ValueError(f"{ORIGIN_VARIABLE}: expected a file:// URL of a folder on this "
+                                 f"machine (file:///path/to/folder), received {location!r}.") from error
 
     def source(self, folder, name):
         """The URL or path of ``folder/name`` at this origin (``folder`` may be '')."""

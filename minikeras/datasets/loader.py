@@ -146,7 +146,7 @@ def _from_origin(dataset, cache, cache_name, notes):
                     continue  # this layout is not there: try the next one
                 raise
             return _parse(dataset, layout, [os.path.join(cache, name) for name, _ in files])
-        raise download.FetchError(str(origin), f"it has no {dataset.what(names=False)}", missing=True)
+        raise download.FetchError(str(origin), f"it does not have {dataset.what(names=False)}", missing=True)
     except download.FetchError as error:
         raise _unavailable(dataset, cache, origin, error, notes) from error
 

@@ -8,7 +8,8 @@ corrupted download never leaves a file that the next call would trust.
 Archives (tar, tar.gz, tar.bz2, tar.xz, zip) are unpacked only after every member has been
 checked: a member whose path is absolute or climbs out with ``..``, a link pointing outside the
 target folder, or a device file makes the extraction refuse, with the member's name, before
-anything is written.
+anything is written. Each tar member is checked once more, against the disk, just before it is
+written, so that a chain of links that each look harmless cannot lead a later member outside.
 
 Example:
     >>> import hashlib, os, tempfile, pathlib
@@ -113,7 +114,8 @@ def extract_archive(file_path, path=".", archive_format="auto"):
 
     Raises:
         ValueError: a member whose path is absolute or leaves ``path``, a link whose target
-            leaves ``path``, or a device or pipe; nothing is unpacked then.
+            leaves ``path``, or a device or pipe (found before anything is unpacked, except
+            for a chain of links, found when it is about to be followed).
     """
     target = os.path.realpath(path)
     for kind in _archive_formats(archive_format):
@@ -125,9 +127,12 @@ def extract_archive(file_path, path=".", archive_format="auto"):
                 os.makedirs(target, exist_ok=True)
                 for member in members:
                     # Checked again against the disk as it is now: a link unpacked a moment ago
-                    # must not carry a later member outside.
-                    _check_inside(os.path.join(target, member.name), target, member.name, file_path)
-                    archive.extract(member, target, **_tar_filter())
+                    # must not carry a later member, or a later link, outside.
+                    _check_tar_member(member, target, file_path)
+                    try:
+                        archive.extract(member, target, **_tar_filter())
+                    except getattr(tarfile, "FilterError", ()) as error:  # Python's own guard (3.12)
+                        raise ValueError(f"{file_path}: {error}; refusing to unpack the archive.") from error
             return True
         if kind == "zip" and zipfile.is_zipfile(file_path):
             with zipfile.ZipFile(file_path) as archive:

@@ -116,7 +116,7 @@ def test_a_download_cut_off_midway_leaves_nothing_trusted_and_the_next_call_succ
 def test_a_404_origin_says_what_it_lacks(home, server, monkeypatch):
     monkeypatch.setenv(ORIGIN, server.url)
     with pytest.raises(FileNotFoundError, match=r"found no MNIST.*nothing cached.*from MINIKERAS_DATASETS_ORIGIN.*"
-                                                r"it has no mnist.npz or the four IDX files"):
+                                                r"it does not have mnist.npz or the four IDX files"):
         mnist.load_data()
     assert server.requests[:3] == ["/SHA256SUMS", "/mnist.npz", "/train-images-idx3-ubyte.gz"]
     assert cache_listing(home) == []
