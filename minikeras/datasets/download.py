@@ -275,28 +275,32 @@ def fetch(source, destination, expected_hash=None, hash_algorithm="auto", progre
         ValueError: the file arrived incomplete or with another hash than expected.
     """
     algorithm = resolve_hash_algorithm(expected_hash, hash_algorithm)
-    folder = os.path.dirname(os.path.abspath(destination))
-    os.makedirs(folder, exist_ok=True)
-    fd, temporary = _temporary_file(destination)
-    try:
-        with os.fdopen(fd, "wb") as out, _open_source(source, timeout) as (stream, size):
-            digest, received = _copy(stream, out, size, source, progress, hashlib.new(algorithm))
-        if size is not None and received != size:
-            raise FetchError(source, f"the transfer broke off after {received} of {size} bytes")
-        if expected_hash is not None and digest != str(expected_hash).lower():
-            raise ValueError(
-                f"{source} has {algorithm} {digest}, expected {str(expected_hash).lower()}: the file "
-                "is corrupted or incomplete (nothing was kept; fetch it again, or check the source).")
-        os.replace(temporary, destination)
-    except BaseException:  # also KeyboardInterrupt: a partial file must never stay behind
-        _remove_quietly(temporary)
-        raise
+    with _open_source(source, timeout) as (stream, size):  # unreachable: nothing is created
+        os.makedirs(os.path.dirname(os.path.abspath(destination)), exist_ok=True)
+        fd, temporary = _temporary_file(destination)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                digest, received = _copy(stream, out, size, source, progress, hashlib.new(algorithm))
+            if size is not None and received != size:
+                raise FetchError(source, f"the transfer broke off after {received} of {size} bytes")
+            if expected_hash is not None and digest != str(expected_hash).lower():
+                raise ValueError(
+                    f"{source} has {algorithm} {digest}, expected {str(expected_hash).lower()}: the "
+                    "file is corrupted or incomplete (nothing was kept; fetch it again, or check the "
+                    "source).")
+            os.replace(temporary, destination)
+        except BaseException:  # also KeyboardInterrupt: a partial file must never stay behind
+            _remove_quietly(temporary)
+            raise
     return destination
 
 
 def _copy(stream, out, size, source, progress, digest):
     """Stream ``stream`` into ``out``; returns (hex digest, bytes received)."""
-    received, start, bar = 0, time.monotonic(), None
+    received, start = 0, time.monotonic()
+    # Made now, so that its clock (speed, ETA) starts with the download; drawn only later.
+    bar = _progress_bar(size) if progress else None
+    shown = False
     while True:
         try:
             chunk = stream.read(CHUNK_SIZE)
@@ -307,21 +311,21 @@ def _copy(stream, out, size, source, progress, digest):
         out.write(chunk)
         digest.update(chunk)
         received += len(chunk)
-        if progress and bar is None and time.monotonic() - start > PROGRESS_AFTER:
-            bar = _progress_bar(source, size)
-        if bar is not None:
+        if bar is not None and not shown and time.monotonic() - start > PROGRESS_AFTER:
+            print(f"Downloading data from {source}")
+            shown = True
+        if shown:
             bar.update(received)
-    if bar is not None and size is None:
+    if shown and size is None:
         sys.stdout.write("\n")
     return digest.hexdigest(), received
 
 
-def _progress_bar(source, size):
+def _progress_bar(size):
     # Imported here, not at the top: minikeras.utils imports this module for get_file.
     from minikeras.utils.generic_utils import Progbar
 
-    print(f"Downloading data from {source}")
-    return Progbar(target=size)
+    return Progbar(target=size, interval=0.25)
 
 
 class _open_source:

@@ -148,7 +148,8 @@ def _from_origin(dataset, cache, cache_name, notes):
             return _parse(dataset, layout, [os.path.join(cache, name) for name, _ in files])
         raise download.FetchError(str(origin), f"it does not have {dataset.what(names=False)}", missing=True)
     except download.FetchError as error:
-        raise _unavailable(dataset, cache, origin, error, notes) from error
+        # One error that says it all (the reason is in its text), not a chain of tracebacks.
+        raise _unavailable(dataset, cache, origin, error, notes) from None
 
 
 def _candidates(dataset, origin):
