@@ -73,7 +73,9 @@ class FetchError(OSError):
 def minikeras_home():
     """``$MINIKERAS_HOME``, or ``~/.minikeras`` when the variable is unset or empty."""
     home = os.environ.get("MINIKERAS_HOME")
-    return os.path.abspath(os.path.expanduser(home)) if home else os.path.join(os.path.expanduser("~"), ".minikeras")
+    if home:
+        return os.path.abspath(os.path.expanduser(home))
+    return os.path.join(os.path.expanduser("~"), ".minikeras")
 
 
 def datasets_cache():
@@ -110,6 +112,10 @@ class Origin:
         self.custom = bool(location)
         if not self.custom:
             location = DEFAULT_ORIGIN
+        scheme = location.split("://", 1)[0].lower() if "://" in location else None
+        if scheme is not None and scheme not in ("http", "https", "file"):
+            raise ValueError(f"{ORIGIN_VARIABLE}: expected an http://, https:// or file:// URL or a "
+                             f"folder, received {location!r}.")
         if _is_url(location):
             self.base = location if location.endswith("/") else location + "/"
         else:
@@ -146,6 +152,8 @@ class Origin:
         """
         if not self.custom:
             return None
+        if self.folder is not None and os.path.isfile(self.folder):
+            raise FetchError(self.base, "this is a file; the origin is the folder that holds the files")
         if self.folder is not None and not os.path.isdir(self.folder):
             raise FetchError(self.base, "no such folder on this machine")
         source = self.source(folder, CHECKSUMS_FILE)

@@ -69,16 +69,21 @@ class ImageDataset:
         return f"{self.npz} or {idx}" if self.npz else idx
 
 
-def load(dataset, cache_name=None):
+def load(dataset, cache_name=None, folder=None):
     """Load ``dataset`` from the cache, else from the origin into the cache.
 
     Args:
         dataset: an ``ImageDataset``.
         cache_name: the npz's name in the cache (Keras' ``path='mnist.npz'``); None: its own.
+        folder: None for the cache. Otherwise a folder outside the cache where Keras would put
+            the npz (``path='/abs/path/mnist.npz'``): the npz is fetched there, verified, and
+            no record is written beside it (later it is read as the caller's own copy).
 
     Returns:
         ``(x_train, y_train), (x_test, y_test)`` as uint8 arrays.
     """
+    if folder is not None:
+        return _from_origin(dataset, folder, cache_name, [], layouts=("npz",), record=False)
     cache = os.path.join(download.datasets_cache(), dataset.folder) if dataset.folder \
         else download.datasets_cache()
     notes = []
@@ -131,16 +136,18 @@ def _trusted(dataset, cache, name, origin_name, notes):
     return False
 
 
-def _from_origin(dataset, cache, cache_name, notes):
+def _from_origin(dataset, cache, cache_name, notes, layouts=("npz", "idx"), record=True):
     origin = download.Origin()
     try:
         candidates, folder = _candidates(dataset, origin)
         for layout, expected in candidates:
+            if layout not in layouts:
+                continue
             files = dataset.files(layout, cache_name)
             try:
                 for name, origin_name in files:
                     _fetch_into_cache(dataset, origin.source(folder, origin_name), cache, name,
-                                      expected(origin_name))
+                                      expected(origin_name), record)
             except download.FetchError as error:
                 if error.missing:
                     continue  # this layout is not there: try the next one
@@ -169,14 +176,15 @@ def _candidates(dataset, origin):
     return [(layout, sums.get) for layout in listed], dataset.folder
 
 
-def _fetch_into_cache(dataset, source, cache, name, expected):
+def _fetch_into_cache(dataset, source, cache, name, expected, record=True):
     path = os.path.join(cache, name)
-    if os.path.isfile(path) and download.read_checksums(cache).get(name) == expected \
+    if record and os.path.isfile(path) and download.read_checksums(cache).get(name) == expected \
             and download.validate_file(path, expected, "sha256"):
         return  # already here and intact (another file of the set was the one missing)
     try:
         download.fetch(source, path, expected_hash=expected, hash_algorithm="sha256")
-        download.record_checksum(cache, name, expected)
+        if record:
+            download.record_checksum(cache, name, expected)
     except PermissionError as error:
         raise PermissionError(
             f"{dataset.name}.load_data: cannot write into the cache {cache} ({error}); set "

@@ -6,10 +6,12 @@ published files, and whatever a teacher's copy holds for theirs.
 
 Where the data comes from (see ``minikeras.datasets.loader`` for the details):
 
-1. ``path``, when it names a copy of your own: anything with a folder in it (``'./mnist.npz'``,
-   ``'data/'``, ``'/srv/mnist'``, ``'~/mnist.npz'``) is an ``.npz`` in the Keras layout or a
-   folder holding ``mnist.npz`` or the four IDX ``.gz`` files. A bare file name, like the
-   default ``'mnist.npz'``, is the file's name inside the cache, as in Keras;
+1. ``path``, when it names a copy of your own: an existing file or folder given with a folder
+   part (``'./mnist.npz'``, ``'data/'``, ``'/srv/mnist'``, ``'~/mnist.npz'``), an ``.npz`` in
+   the Keras layout or a folder holding ``mnist.npz`` or the four IDX ``.gz`` files. A bare
+   file name, like the default ``'mnist.npz'``, is the file's name inside the cache, as in
+   Keras; so is, as in Keras, an ``.npz`` path that does not exist yet (relative: under the
+   cache; absolute: the npz is downloaded to exactly that place);
 2. the cache, ``$MINIKERAS_HOME/datasets/`` (``~/.minikeras/datasets/`` by default);
 3. the origin: Keras' ``mnist.npz``, checked against the SHA-256 Keras publishes, or the folder
    or URL in ``MINIKERAS_DATASETS_ORIGIN``, holding ``mnist.npz`` or the four IDX files and,
@@ -54,9 +56,12 @@ def load_data(path="mnist.npz"):
 
     Args:
         path: a bare file name (default ``'mnist.npz'``) is the name of the npz inside the
-            cache, as in Keras. A path with a folder in it (``'./mnist.npz'``, ``'data/mnist'``,
-            an absolute path, ``'~/...'``) is your own copy: an ``.npz`` in the Keras layout or a
-            folder holding ``mnist.npz`` or the four IDX ``.gz`` files.
+            cache, as in Keras. An existing file or folder given with a folder part
+            (``'./mnist.npz'``, ``'data/mnist'``, an absolute path, ``'~/...'``) is your own
+            copy: an ``.npz`` in the Keras layout or a folder holding ``mnist.npz`` or the four
+            IDX ``.gz`` files, read where it is. An ``.npz`` path that does not exist yet keeps
+            Keras' meaning: where to download the npz (relative to the cache, or exactly there
+            when absolute).
 
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: uint8 arrays of shapes ``(n, 28, 28)`` and
@@ -77,6 +82,13 @@ def load_data(path="mnist.npz"):
         path = NPZ_FILE
     if is_cache_name(path):
         return loader.load(DATASET, cache_name=os.fspath(path))
+    full = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    if not os.path.exists(full) and full.endswith(".npz"):
+        # Keras' own meaning of a path that is not there yet: where to download the npz to,
+        # relative to the cache, or exactly there when it is absolute.
+        if os.path.isabs(os.path.expanduser(os.fspath(path))):
+            return loader.load(DATASET, cache_name=os.path.basename(full), folder=os.path.dirname(full))
+        return loader.load(DATASET, cache_name=os.path.normpath(os.fspath(path)))
     return loader.load_local(DATASET, path)
 
 

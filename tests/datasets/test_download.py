@@ -141,5 +141,11 @@ def test_where_things_live(monkeypatch, tmp_path):
         download.Origin()
     with pytest.raises(download.FetchError, match="must name a local file, not a host"):
         download.fetch("file://example.org/share/x", str(tmp_path / "x"))
+    with pytest.raises(ValueError, match=r"expected an http://, https:// or file:// URL or a folder, "
+                                         r"received 'ftp://example.org/x'"):
+        download.Origin("ftp://example.org/x")
+    (tmp_path / "mnist.npz").write_bytes(b"")
+    with pytest.raises(download.FetchError, match="this is a file; the origin is the folder that holds the files"):
+        download.Origin(str(tmp_path / "mnist.npz")).checksums("")
     assert download.Origin("https://h/x").source("", "a b.gz") == "https://h/x/a%20b.gz"
     assert download.Origin(str(tmp_path)).source("fashion-mnist", "f.gz") == str(tmp_path / "fashion-mnist" / "f.gz")

@@ -216,6 +216,24 @@ def test_path_as_a_bare_name_is_the_name_inside_the_cache(home, server, monkeypa
     assert download.read_checksums(home) == {"digits.npz": sha256(data)}
 
 
+def test_an_npz_path_that_does_not_exist_yet_keeps_keras_meaning(home, server, monkeypatch, tmp_path):
+    arrays = small_dataset(7, 3, seed=5)
+    data = npz_bytes(arrays)
+    server.routes["/mnist.npz"] = data
+    server.routes["/SHA256SUMS"] = f"{sha256(data)}  mnist.npz\n".encode()
+    monkeypatch.setenv(ORIGIN, server.url)
+    monkeypatch.chdir(tmp_path)
+    assert_same(mnist.load_data(path="sub/mine.npz"), arrays)  # relative: under the cache
+    assert cache_listing(home) == ["SHA256SUMS", "sub/mine.npz"]
+    target = tmp_path / "models" / "mnist.npz"
+    assert_same(mnist.load_data(path=str(target)), arrays)  # absolute: exactly there
+    assert cache_listing(tmp_path / "models") == ["mnist.npz"]  # no record written beside it
+    server.routes.clear()
+    assert_same(mnist.load_data(path="sub/mine.npz"), arrays)  # from the (verified) cache
+    assert_same(mnist.load_data(path=str(target)), arrays)  # now it exists: your own copy
+    assert server.requests == ["/SHA256SUMS", "/mnist.npz"] * 2
+
+
 # --- the caller's own copy ------------------------------------------------------------------
 def test_path_with_a_folder_is_your_own_copy(home, tmp_path, monkeypatch):
     arrays = small_dataset(9, 4)
