@@ -1,4 +1,5 @@
-"""Helpers for users and for minikeras itself: gradient checks, shape arithmetic, ..."""
+"""Helpers for users and for minikeras itself: gradient checks, shape arithmetic, plots, ..."""
+from minikeras.utils import plotting
 from minikeras.utils.gradient_check import assert_gradients_close, check_gradients, gradient_errors
 
-__all__ = ["check_gradients", "gradient_errors", "assert_gradients_close"]
+__all__ = ["check_gradients", "gradient_errors", "assert_gradients_close", "plotting"]
