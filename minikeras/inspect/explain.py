@@ -384,9 +384,13 @@ def _reshape(layer, input_shape):
 
 
 def _generic(layer, input_shape, output_shape):
+    from minikeras.models.functional import Model
+
     same = output_shape == input_shape
     lines = [f"{type(layer).__name__} computes its output shape itself (compute_output_shape)"
              + (": the shape is unchanged" if same else "")]
+    if isinstance(layer, Model):
+        lines.append("a model inside the model: its own summary(explain=True) shows each of its layers")
     if getattr(layer, "built", False) and layer.weights:
         lines.append(_weights_line(layer, None))
     return lines, output_shape

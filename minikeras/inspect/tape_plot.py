@@ -123,7 +123,7 @@ def plot_tape(tape, target, max_ops=40, to_file=None, figsize=None, dpi=100):
                         arrowprops=dict(arrowstyle="->", color="#555555", lw=0.9,
                                         connectionstyle=f"arc3,rad={bend}"))
             # A bent arrow is labelled just below where it starts.
-            label_at = ((x0 + x1) / 2, (y0 + y1) / 2) if not bend else (x0, y0 - 0.4)
+            label_at = ((x0 + x1) / 2, (y0 + y1) / 2) if not bend else (x0 - 0.35, y0 - 0.45)
             ax.text(*label_at, str(tuple(tensor.shape)), fontsize=7,
                     ha="center", va="center", color="#333333",
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.8))
