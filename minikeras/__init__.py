@@ -5,14 +5,16 @@ Three floors, each readable on its own:
 * the autograd core: ``Tensor``, ``Variable``, ``GradientTape`` (``tensor.py``, ``tape.py``)
   and the differentiable operations in ``ops/``;
 * the kernels: Cython loops in ``_kernels/`` with plain-Python twins (``kernels.use``);
-* Keras-like ``layers``, ``models`` and the training loop.
+* Keras-like ``layers``, ``models`` and the training loop;
+* ``inspect``: the teaching tools that show the tape, the shapes, the kernels and the time.
 """
-from minikeras import config
+from minikeras import config, random
 from minikeras.tensor import Tensor, Variable
 from minikeras.tape import GradientTape
 from minikeras import _kernels, kernels, ops, backend, utils
 from minikeras import activations, constraints, initializers, regularizers
 from minikeras import layers, losses, metrics, optimizers, callbacks, models, datasets
+from minikeras import inspect
 from minikeras.layers import Input
 from minikeras.models import Model, Sequential
 
@@ -21,6 +23,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "Variable", "GradientTape", "Input", "Model", "Sequential",
     "activations", "backend", "callbacks", "config", "constraints", "datasets", "initializers",
-    "kernels", "layers", "losses", "metrics", "models", "ops", "optimizers", "regularizers",
-    "utils",
+    "inspect", "kernels", "layers", "losses", "metrics", "models", "ops", "optimizers", "random",
+    "regularizers", "utils",
 ]

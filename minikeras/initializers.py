@@ -20,8 +20,9 @@ The numbers follow Keras 2:
   ``(1, fan_avg)``, ``(2, fan_in)`` and ``(1, fan_in)``.
 
 Randomness: with a ``seed`` every call returns the same numbers (an initializer is a
-reproducible recipe). Without one, the numbers come from NumPy's global random state,
-so ``np.random.seed(n)`` at the top of a script makes all of its weights reproducible.
+reproducible recipe). Without one, the numbers come from the global seed state of
+``minikeras.random`` (NumPy's global random state), so ``minikeras.utils.set_random_seed(n)``
+or ``np.random.seed(n)`` at the top of a script makes all of its weights reproducible.
 """
 import math
 
@@ -341,9 +342,9 @@ def compute_fans(shape, data_format="channels_last"):
 # --- helpers ---------------------------------------------------------------------------------
 def _generator(seed):
     """A NumPy Generator: seeded, or drawn from the global state (see the module docstring)."""
-    if seed is None:
-        seed = np.random.randint(0, 2**31 - 1)
-    return np.random.default_rng(seed)
+    from minikeras import random
+
+    return random.generator(seed)
 
 
 def _truncated_unit_normal(rng, shape):

@@ -147,7 +147,30 @@ class GradientTape:
         """The recorded operations, oldest first (for inspection and teaching)."""
         return tuple(self._operations)
 
+    # --- looking at the tape (the formatting lives in minikeras/inspect/tape_view.py) ------
+    def __str__(self):
+        """The recorded operations in order: op, input and output shapes and dtypes."""
+        from minikeras.inspect.tape_view import format_tape
+
+        return format_tape(self)
+
+    def summary(self, print_fn=None):
+        """Print ``str(tape)`` (or pass each line to ``print_fn``)."""
+        for line in str(self).splitlines():
+            (print_fn or print)(line)
+
+    def __repr__(self):
+        return (f"<GradientTape persistent={self._persistent} operations={len(self._operations)} "
+                f"watched_variables={len(self._watched_variables)}>")
+
     # --- replaying -----------------------------------------------------------------------
+    def _check_usable(self):
+        if self._used and not self._persistent:
+            raise RuntimeError(
+                "A non-persistent GradientTape can compute gradients only once. "
+                "Use GradientTape(persistent=True) to call gradient() several times."
+            )
+
     def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
         """Gradients of ``target`` with respect to ``sources``.
 
@@ -164,11 +187,7 @@ class GradientTape:
             The gradients in the structure of ``sources``: each a Tensor with the source's
             shape, or None where the target does not depend on that source.
         """
-        if self._used and not self._persistent:
-            raise RuntimeError(
-                "A non-persistent GradientTape can compute gradients only once. "
-                "Use GradientTape(persistent=True) to call gradient() several times."
-            )
+        self._check_usable()
         if unconnected_gradients not in ("none", "zero"):
             raise ValueError(
                 f"unconnected_gradients must be 'none' or 'zero', got {unconnected_gradients!r}."
@@ -185,28 +204,9 @@ class GradientTape:
 
         self._used = True
         grads = {}
-        for t, g in zip(targets, upstream):
-            _accumulate(grads, t, g)
-
-        # A source this tape does not track (never watched, not computed on the tape) has no
-        # gradient. Only inputs that lead back to a tracked source need a gradient computed.
+        for _ in self._replay(targets, upstream, source_list, grads):
+            pass
         tracked_sources = {id(s) for s in source_list if id(s) in self._tracked}
-        leads_to_source = set(tracked_sources)
-        for op in self._operations:
-            if any(id(x) in leads_to_source for x in op.inputs):
-                leads_to_source.add(id(op.output))
-
-        with self.stop_recording():
-            for op in reversed(self._operations):
-                grad = grads.get(id(op.output))
-                if grad is None:
-                    continue
-                needed = tuple(id(x) in leads_to_source for x in op.inputs)
-                if not any(needed):
-                    continue
-                for x, g in zip(op.inputs, op.input_gradients(grad, needed)):
-                    if g is not None:
-                        _accumulate(grads, x, g)
 
         results = []
         for s in source_list:
@@ -219,6 +219,62 @@ class GradientTape:
         if not self._persistent:
             self.reset()
         return rebuild(results)
+
+    def _replay(self, targets, upstream, source_list, grads):
+        """Walk the tape backwards, adding into ``grads`` (id(tensor) -> Tensor).
+
+        Yields ``(index, op, grad_of_output, input_grads)`` after each operation has sent
+        its gradients on. With ``source_list=None`` every tracked input gets a gradient.
+        """
+        for t, g in zip(targets, upstream):
+            _accumulate(grads, t, g)
+        # Only inputs that lead back to a tracked source need a gradient computed; a source
+        # this tape does not track (never watched, not computed on the tape) has none.
+        if source_list is None:
+            leads_to_source = set(self._tracked)
+        else:
+            leads_to_source = {id(s) for s in source_list if id(s) in self._tracked}
+            for op in self._operations:
+                if any(id(x) in leads_to_source for x in op.inputs):
+                    leads_to_source.add(id(op.output))
+        with self.stop_recording():
+            for index in range(len(self._operations) - 1, -1, -1):
+                op = self._operations[index]
+                grad = grads.get(id(op.output))
+                if grad is None:
+                    continue
+                needed = tuple(id(x) in leads_to_source for x in op.inputs)
+                if not any(needed):
+                    continue
+                input_grads = tuple(op.input_gradients(grad, needed))
+                for x, g in zip(op.inputs, input_grads):
+                    if g is not None:
+                        _accumulate(grads, x, g)
+                yield index, op, grad, input_grads
+
+    def backward_steps(self, target, sources=None, output_gradients=None):
+        """Walk the backward pass one operation at a time (for lessons and debugging).
+
+        Yields one ``BackwardStep`` per recorded operation the gradient flows through, last
+        operation first: ``step.op``, ``step.upstream`` (the gradient of the op's output,
+        summed over every use of it), ``step.input_grads`` (what it sends to each input,
+        ``None`` where no gradient is needed). Adding every ``input_grads`` entry into the
+        tensor it belongs to gives exactly what ``gradient(target, sources)`` returns.
+        ``sources=None`` sends gradients to every tracked input; given sources prune the
+        walk as ``gradient`` does. Like ``gradient``, a non-persistent tape is consumed:
+        calling this (or ``gradient``) again raises ``RuntimeError``; the recorded
+        operations are released when the walk ends. See ``minikeras.inspect.tape_view``.
+
+        Example:
+            >>> x = Variable(3.0)
+            >>> with GradientTape() as tape:
+            ...     y = x * x
+            >>> [str(step.op.__class__.__name__) for step in tape.backward_steps(y)]
+            ['Multiply']
+        """
+        from minikeras.inspect.tape_view import walk_backward
+
+        return walk_backward(self, target, sources, output_gradients)
 
     @staticmethod
     def _upstream_gradients(targets, output_gradients):

@@ -8,12 +8,14 @@ backend in use, so ``minikeras.kernels.use("reference")`` switches a whole model
 """
 import contextlib
 import importlib
+import inspect
 import os
 import threading
 
 import numpy as np
 
-__all__ = ["kernel", "compute_dtype", "use", "using", "current_backend", "BACKENDS"]
+__all__ = ["kernel", "compute_dtype", "use", "using", "current_backend", "active", "kernel_names",
+           "BACKENDS"]
 
 BACKENDS = ("cython", "reference")
 _FAMILIES = ("conv", "padding", "upsampling", "pooling")
@@ -52,22 +54,95 @@ _state = threading.local()
 
 
 def current_backend():
-    """``'cython'`` (the default) or ``'reference'``: which kernels operations run."""
+    """``'cython'`` (the default), ``'reference'``, or the module given to ``use``."""
     return getattr(_state, "backend", "cython")
 
 
-def use(backend):
-    """Make every operation run the ``'cython'`` kernels or their ``'reference'`` twins.
+def kernel_names():
+    """The names of every compiled kernel, family by family (each has a twin)."""
+    names = []
+    for module in _compiled:
+        for name, function in vars(module).items():
+            if not name.startswith("_") and callable(function) and not isinstance(function, type):
+                names.append(name)
+    return names
 
-    The choice holds until the next ``use``. The value returned also works as a context
-    manager that puts the previous backend back at the end of the block, so
-    ``with use("reference"): ...`` is the same as ``with using("reference"): ...``.
+
+def use(backend):
+    """Make every operation run the ``'cython'`` kernels, their ``'reference'`` twins, or
+    the kernels of a module.
+
+    ``backend`` may be a module (or any object) that defines some of the kernels with the
+    same names and parameters as ``reference.py``, e.g. a student's own ``im2col_2d``:
+    operations then call its functions, and the compiled kernel wherever it defines none
+    (``active()`` tells which). The choice holds until the next ``use``. The value
+    returned also works as a context manager that puts the previous backend back at the
+    end of the block, so ``with use("reference"): ...`` is the same as
+    ``with using("reference"): ...``.
+
+    Raises:
+        ValueError: for an unknown name, or a module that defines none of the kernels.
+        TypeError: for a module kernel whose parameters differ in number from the twin's.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"Unknown kernel backend {backend!r}. Expected one of {BACKENDS}.")
+    if isinstance(backend, str) or backend is None:
+        if backend not in BACKENDS:
+            raise ValueError(f"Unknown kernel backend {backend!r}. Expected one of {BACKENDS}, "
+                             "or a module that defines kernels with the same names.")
+    else:
+        _check_kernel_module(backend)
     previous = current_backend()
     _state.backend = backend
     return _Restore(backend, previous)
+
+
+def _check_kernel_module(module):
+    from minikeras._kernels import reference
+
+    label = getattr(module, "__name__", type(module).__name__)
+    provided = [name for name in kernel_names() if callable(getattr(module, name, None))]
+    if not provided:
+        raise ValueError(
+            f"kernels.use: module {label!r} defines none of the kernels; expected functions named "
+            f"like those of minikeras/_kernels/reference.py: {', '.join(kernel_names())}."
+        )
+    for name in provided:
+        expected = list(inspect.signature(getattr(reference, name)).parameters)
+        try:
+            got = list(inspect.signature(getattr(module, name)).parameters)
+        except (TypeError, ValueError):  # a builtin without a signature: trust it
+            continue
+        if len(got) != len(expected):
+            raise TypeError(
+                f"kernels.use: {label}.{name} takes {len(got)} parameters ({', '.join(got)}), but "
+                f"the kernel {name} takes {len(expected)}: ({', '.join(expected)})."
+            )
+
+
+def backend_label(backend):
+    """``'cython'``, ``'reference'`` or ``'module <name>'``: how reports name a backend."""
+    if isinstance(backend, str):
+        return backend
+    return f"module {getattr(backend, '__name__', type(backend).__name__)}"
+
+
+def active():
+    """``{kernel name: implementation}`` for every kernel, in the order of ``kernel_names``.
+
+    The implementation is ``'cython'``, ``'reference'`` or ``'module <name>'`` (a module
+    given to ``use``; the kernels it does not define stay ``'cython'``).
+
+    Example:
+        >>> active()["im2col_2d"]
+        'cython'
+    """
+    backend = current_backend()
+    report = {}
+    for name in kernel_names():
+        if isinstance(backend, str):
+            report[name] = backend
+        else:
+            report[name] = backend_label(backend) if callable(getattr(backend, name, None)) else "cython"
+    return report
 
 
 class _Restore:
@@ -83,7 +158,8 @@ class _Restore:
         _state.backend = self.previous
 
     def __repr__(self):
-        return f"minikeras.kernels.use({self.backend!r})"
+        shown = self.backend if isinstance(self.backend, str) else backend_label(self.backend)
+        return f"minikeras.kernels.use({shown!r})"
 
 
 @contextlib.contextmanager
@@ -115,11 +191,16 @@ def compute_dtype(*arrays):
 
 
 def kernel(name):
-    """The function ``name`` from the compiled families, or its twin in ``reference.py``."""
-    if current_backend() == "reference":
+    """The function ``name`` of the backend in use (see ``use``)."""
+    backend = current_backend()
+    if backend == "reference":
         from minikeras._kernels import reference
 
         return getattr(reference, name)
+    if not isinstance(backend, str):
+        function = getattr(backend, name, None)
+        if callable(function):
+            return function
     for module in _compiled:
         function = getattr(module, name, None)
         if function is not None:

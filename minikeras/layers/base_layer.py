@@ -362,7 +362,12 @@ class Layer:
             )
         for i, (spec, x) in enumerate(zip(specs, flat_inputs)):
             if spec is not None:
-                spec.check(self.name, tuple(x.shape), i if len(specs) > 1 else None)
+                try:
+                    spec.check(self.name, tuple(x.shape), i if len(specs) > 1 else None)
+                except ValueError as error:  # add the likely fix (Flatten, a channel axis, ...)
+                    from minikeras.inspect.shape_hints import with_hint
+
+                    raise with_hint(error, self, tuple(x.shape)) from None
 
     def _maybe_build(self, inputs):
         shapes = [tuple(x.shape) for x in inputs] if isinstance(inputs, list) else tuple(inputs.shape)
@@ -425,6 +430,18 @@ class Layer:
 
     def get_output_shape_at(self, node_index):
         return _node_attribute(self, "output_shape", node_index)
+
+    # --- teaching -------------------------------------------------------------------------------
+    def explain(self, input_shape):
+        """How the output shape follows from ``input_shape`` (batch axis first), in words and
+        numbers: the padding formula, the split of ``same`` padding, strides, dilation, ...
+
+        Returns a ``str`` to print, whose ``output_shape`` equals ``compute_output_shape``.
+        See ``minikeras/inspect/explain.py``.
+        """
+        from minikeras.inspect.explain import explain
+
+        return explain(self, input_shape)
 
     # --- configuration ----------------------------------------------------------------------------
     def get_config(self):

@@ -19,6 +19,7 @@ gives each epoch's batches as index arrays. ``training.py`` uses all of these.
 """
 import numpy as np
 
+from minikeras import random
 from minikeras.models.compile_utils import per_output
 
 __all__ = [
@@ -162,16 +163,18 @@ def _as_arrays(data, names, kind, model_name, ranks, allow_missing=None):
 
 
 def _check_shape(array, shape, name, kind):
+    from minikeras.inspect.shape_hints import data_hint  # the likely fix, if one is recognised
+
     if len(array.shape) != len(shape):
         raise ValueError(
             f"Error when checking {kind}: expected {name} to have {len(shape)} dimensions, but got "
-            f"array with shape {array.shape}"
+            f"array with shape {array.shape}" + data_hint(array.shape, shape, kind)
         )
     for size, expected in zip(array.shape[1:], shape[1:]):
         if expected is not None and size != expected:
             raise ValueError(
                 f"Error when checking {kind}: expected {name} to have shape {shape[1:]} but got "
-                f"array with shape {array.shape[1:]}"
+                f"array with shape {array.shape[1:]}" + data_hint(array.shape, shape, kind)
             )
 
 
@@ -181,9 +184,12 @@ def _check_target(y, output_shape, name, loss_fn):
     if loss_name == "sparse_categorical_crossentropy":
         expected = output_shape[:-1] + (1,)
         if y.shape[1:] != expected[1:] and y.shape[1:] != output_shape[1:-1]:
+            from minikeras.inspect.shape_hints import target_hint
+
             raise ValueError(
                 f"Error when checking target: expected {name} to have shape {expected[1:]} (integer "
                 f"class labels) but got array with shape {y.shape[1:]}"
+                + target_hint(y.shape, output_shape, loss_name)
             )
         return
     if loss_name == "categorical_crossentropy" and y.shape[-1] == 1 and (output_shape[-1] or 0) > 1:
@@ -388,10 +394,10 @@ class BatchPlan:
             # stays at the end.
             full = self.n // self.batch_size * self.batch_size
             blocks = self._order[:full].reshape(-1, self.batch_size)
-            np.random.shuffle(blocks)
+            random.shuffle_in_place(blocks)
             self._order = np.concatenate([blocks.ravel(), self._order[full:]])
         elif self.shuffle:
-            np.random.shuffle(self._order)
+            random.shuffle_in_place(self._order)
         return self._order.copy()
 
     def epoch(self):

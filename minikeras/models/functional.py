@@ -349,11 +349,16 @@ class Model(Trainer, Layer):
 
         load_weights(self, filepath, by_name=by_name)
 
-    def summary(self, line_length=None, positions=None, print_fn=None):
-        """Print Keras 2's summary table; ``print_fn`` receives each line."""
+    def summary(self, line_length=None, positions=None, print_fn=None, explain=False):
+        """Print Keras 2's summary table; ``print_fn`` receives each line.
+
+        ``explain=True`` adds under each layer how its output shape follows from its input
+        (``layer.explain``).
+        """
         from minikeras.models.summary import print_summary
 
-        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      explain=explain)
 
 
 def _spec_of(x):

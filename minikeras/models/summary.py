@@ -22,7 +22,7 @@ import numpy as np
 __all__ = ["print_summary"]
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None):
+def print_summary(model, line_length=None, positions=None, print_fn=None, explain=False):
     """Print the summary of ``model``.
 
     Args:
@@ -31,6 +31,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
         positions: where each column ends, as fractions of ``line_length`` (``[.45, .85, 1.]``
             or ``[.33, .55, .67, 1.]``) or as character positions.
         print_fn: called with each line (default ``print``); e.g. ``lines.append``.
+        explain: add under each layer, indented, ``layer.explain(input_shape)`` for the
+            shape it receives in this model (the padding formula, strides, ...).
 
     Raises:
         ValueError: if the model has not been built yet.
@@ -80,6 +82,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
             row(fields + [connections[0] if connections else ""])
             for connection in connections[1:]:
                 row(["", "", "", connection])
+        if explain:
+            for line in _explanation(layer, relevant_nodes):
+                print_fn("    " + line)
         print_fn("=" * line_length if i == len(layers) - 1 else "_" * line_length)
 
     trainable = _count(model.trainable_weights)
@@ -111,6 +116,14 @@ def _output_shape(layer, relevant_nodes):
     if not shapes:
         return "multiple"
     return shapes[0] if all(shape == shapes[0] for shape in shapes) else "multiple"
+
+
+def _explanation(layer, relevant_nodes):
+    """The lines of ``layer.explain`` for the input shape of its first call in this model."""
+    nodes = [node for node in layer._inbound_nodes if node in relevant_nodes and node.inbound_layers]
+    if not nodes:
+        return []
+    return str(layer.explain(nodes[0].input_shapes)).splitlines()[1:]
 
 
 def _connections(layer, relevant_nodes):

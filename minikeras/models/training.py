@@ -199,6 +199,9 @@ class Trainer:
             steps_per_epoch: if given, each epoch is this many batches of ``batch_size``
                 drawn from the (reshuffled) data, and the bar counts steps.
             validation_steps: the number of validation batches per epoch (default: all).
+            profile: (minikeras only) if True, print where the time of the first epoch's
+                steps went, layer by layer (``minikeras.utils.profile``); the report is
+                kept as ``model.profile_report``.
 
         Pressing Ctrl-C stops training at the end of the current batch: the model keeps the
         weights of the last completed step and ``fit`` returns the history so far (a second
@@ -211,6 +214,10 @@ class Trainer:
         """
         if "nb_epoch" in kwargs:  # Keras 1 spelling
             epochs = kwargs.pop("nb_epoch")
+        if kwargs.pop("profile", False):  # minikeras' teaching tool: time the first epoch
+            from minikeras.inspect.profile import profile_callback
+
+            callbacks = list(callbacks or []) + [profile_callback()]
         if kwargs:
             raise TypeError(f"Model {self.name!r}: fit() got unexpected keyword argument(s) {sorted(kwargs)}.")
         batch_size = check_batch_size(batch_size, self)

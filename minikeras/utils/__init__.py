@@ -1,6 +1,16 @@
-"""Helpers for users and for minikeras itself: gradient checks, downloads, plots, ..."""
+"""Helpers for users and for minikeras itself: gradient checks, downloads, plots, seeds, ..."""
+from minikeras.random import set_random_seed
 from minikeras.utils import plotting
 from minikeras.utils.data_utils import get_file
 from minikeras.utils.gradient_check import assert_gradients_close, check_gradients, gradient_errors
 
-__all__ = ["check_gradients", "gradient_errors", "assert_gradients_close", "get_file", "plotting"]
+
+def profile(model, x, y, batch_size=32, steps=3, print_fn=print):
+    """Where the time of a training step goes, layer by layer; see ``minikeras.inspect.profile``."""
+    from minikeras.inspect.profile import profile as _profile
+
+    return _profile(model, x, y, batch_size=batch_size, steps=steps, print_fn=print_fn)
+
+
+__all__ = ["check_gradients", "gradient_errors", "assert_gradients_close", "get_file", "plotting",
+           "profile", "set_random_seed"]

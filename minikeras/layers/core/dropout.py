@@ -1,6 +1,7 @@
 """Dropout: randomly zero a fraction of the inputs while training."""
 import numpy as np
 
+from minikeras import random as minikeras_random
 from minikeras.layers.base_layer import InputSpec, Layer
 from minikeras.tensor import Tensor
 
@@ -21,7 +22,7 @@ class Dropout(Layer):
             drops the same features at every timestep. ``None`` entries take the input's
             size.
         seed: optional int: the sequence of masks is then reproducible. Without it the
-            masks come from NumPy's global random state.
+            masks come from the global seed state of ``minikeras.random``.
         **kwargs: base layer arguments.
 
     Input shape:
@@ -63,14 +64,14 @@ class Dropout(Layer):
         self.rate = float(rate)
         self.noise_shape = noise_shape
         self.seed = None if seed is None else int(seed)
-        self._rng = np.random.default_rng(self.seed) if seed is not None else None
+        self._rng = minikeras_random.generator(self.seed) if seed is not None else None
         self.supports_masking = True
         self.input_spec = InputSpec()  # any rank, but one input
 
     def call(self, inputs, training=None):
         if not training or self.rate == 0:
             return inputs
-        rng = self._rng if self._rng is not None else np.random.default_rng(np.random.randint(2**31 - 1))
+        rng = self._rng if self._rng is not None else minikeras_random.generator()
         keep = rng.random(self._noise_shape(inputs)) >= self.rate
         # Inverted dropout: scale at training time so that inference needs no change.
         scale = keep.astype(inputs.dtype) / np.asarray(1.0 - self.rate, dtype=inputs.dtype)
