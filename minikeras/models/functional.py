@@ -27,6 +27,7 @@ import numpy as np
 from minikeras.layers.base_layer import InputSpec, Layer
 from minikeras.models.functional_config import functional_config, functional_from_config
 from minikeras.models.graph import check_connected, check_graph_ends, collect_nodes, node_depths
+from minikeras.models.registry import register_model_class
 from minikeras.models.training import Trainer
 
 __all__ = ["Model"]
@@ -53,6 +54,11 @@ class Model(Trainer, Layer):
         >>> model.output_shape
         (None, 16)
     """
+
+    # Read by saving, summary and the config code instead of importing this class, so that
+    # the models modules do not import each other in a cycle.
+    _is_model = True
+    _is_sequential = False
 
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
         if "input" in kwargs and inputs is None:  # Keras 2 spelling
@@ -354,6 +360,10 @@ class Model(Trainer, Layer):
         from minikeras.models.summary import print_summary
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+
+register_model_class("Model", Model)
+register_model_class("Functional", Model)  # tf.keras' name for a functional model
 
 
 def _spec_of(x):

@@ -92,9 +92,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
 
 def _is_chain(model, relevant_nodes):
     """True when every depth has one node with at most one input and no layer is reused."""
-    from minikeras.models.sequential import Sequential
-
-    if isinstance(model, Sequential):
+    if getattr(model, "_is_sequential", False):
         return True
     for nodes in model._nodes_by_depth.values():
         if len(nodes) > 1 or (len(nodes) == 1 and len(nodes[0].inbound_layers) > 1):
@@ -114,12 +112,10 @@ def _output_shape(layer, relevant_nodes):
 
 
 def _connections(layer, relevant_nodes):
-    from minikeras.models.functional import Model
-
     # In Keras 2 a model's node 0 is the model itself (its inputs to its outputs), so its
     # first call is node 1: a nested model is printed with that numbering.
     return [
-        f"{inbound.name}[{node_index + (1 if isinstance(inbound, Model) else 0)}][{tensor_index}]"
+        f"{inbound.name}[{node_index + (1 if getattr(inbound, '_is_model', False) else 0)}][{tensor_index}]"
         for node in layer._inbound_nodes if node in relevant_nodes
         for inbound, node_index, tensor_index in zip(node.inbound_layers, node.node_indices, node.tensor_indices)
     ]
