@@ -383,11 +383,23 @@ class Layer:
                 losses.append(self.activity_regularizer(out))
         self._losses.extend(losses)
 
-    def add_loss(self, loss):
-        """Add a scalar penalty (a Tensor) to ``layer.losses`` until the next call."""
+    def add_loss(self, losses, inputs=None):
+        """Add a penalty (a Tensor, or a list of them) to ``layer.losses`` until the next call.
+
+        Called inside ``call`` (Keras 2's custom VAE layer: ``self.add_loss(loss,
+        inputs=inputs)``): the model adds it to the training loss. ``inputs`` is accepted
+        for Keras 2 compatibility. A symbolic tensor belongs to a model: ``model.add_loss``.
+        """
         from minikeras.tensor import as_tensor
 
-        self._losses.append(as_tensor(loss))
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if getattr(loss, "_is_symbolic", False):
+                raise TypeError(
+                    f"Layer {self.name!r}: add_loss received a symbolic tensor ({loss.name!r}) "
+                    "outside a model run. Add it to the model instead: model.add_loss(tensor), "
+                    "or call self.add_loss inside the layer's call()."
+                )
+            self._losses.append(as_tensor(loss))
 
     @property
     def losses(self):

@@ -51,6 +51,8 @@ def standardize(model, x, y, sample_weight=None, class_weight=None):
     names = model.output_names
     trained = [fn is not None for fn in model.loss_functions]
     if y is None:
+        if not any(trained):  # compiled without a loss: the model's added losses need no targets
+            return xs, [None] * len(names), [None] * len(names)
         raise ValueError(f"Model {model.name!r}: targets y are required (received y=None).")
     ys = _as_arrays(y, names, "target", model.name, [len(t.shape) for t in model.outputs],
                     allow_missing=[not t for t in trained])

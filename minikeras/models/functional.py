@@ -25,6 +25,7 @@ import json
 import numpy as np
 
 from minikeras.layers.base_layer import InputSpec, Layer
+from minikeras.models.added_losses import AddedLosses
 from minikeras.models.functional_config import functional_config, functional_from_config
 from minikeras.models.graph import check_connected, check_graph_ends, collect_nodes, node_depths
 from minikeras.models.registry import register_model_class
@@ -89,6 +90,7 @@ class Model(Trainer, Layer):
         self.history = None
         self.optimizer = None
         self._compiled = None
+        self._added = AddedLosses()  # model.add_loss / model.add_metric (added_losses.py)
 
     # --- building the graph ---------------------------------------------------------------
     def _init_graph(self, inputs, outputs):
@@ -101,7 +103,8 @@ class Model(Trainer, Layer):
         self._input_layers = [x._keras_history[0] for x in inputs]
         self._output_layers = [x._keras_history[0] for x in outputs]
 
-        nodes_in_order, layer_order = collect_nodes(outputs)
+        # The graph also computes the tensors given to add_loss / add_metric.
+        nodes_in_order, layer_order = collect_nodes(outputs + self._added.tensors)
         self._network_nodes = set(nodes_in_order)
         node_depth, layer_depth = node_depths(nodes_in_order)
         self._nodes_by_depth = {}
@@ -144,6 +147,7 @@ class Model(Trainer, Layer):
                 )
             for x, value in zip(node.output_tensors, results):
                 values[id(x)] = value
+        self._losses.extend(self._added.record(values))
         outputs = [values[id(x)] for x in self.outputs]
         self._last_output_masks = [getattr(t, "_keras_mask", None) for t in outputs]
         return outputs[0] if self._single_output else outputs
@@ -315,11 +319,68 @@ class Model(Trainer, Layer):
 
     @property
     def losses(self):
-        """The penalties of every layer (weight and activity regularizers) from the last run."""
+        """The penalties of every layer (weight and activity regularizers) from the last run,
+        and the losses added with ``add_loss`` (callables are called now)."""
         losses = list(self._losses)
         for layer in self.layers:
             losses.extend(layer.losses)
-        return losses
+        return losses + self._added.callable_losses(self.name)
+
+    def add_loss(self, losses, inputs=None):
+        """Add a loss to the model: a symbolic tensor, a function of no argument, or a list.
+
+        A symbolic tensor (built with ``K`` math from the model's ``Input``s and layer
+        outputs) joins the graph and is computed at every run; a function is called at
+        every training step; a concrete Tensor counts for the current call only (inside a
+        subclassed model's ``call``). Non-scalar values are averaged. The added losses are
+        part of the logged ``loss``; ``compile`` then needs no ``loss`` (see
+        ``added_losses.py``). ``inputs`` is accepted for Keras 2 compatibility.
+
+        Raises:
+            ValueError: if a symbolic loss cannot be computed from the model's inputs.
+        """
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if getattr(loss, "_is_symbolic", False):
+                self._added.loss_tensors.append(loss)
+                self._extend_graph(lambda: self._added.loss_tensors.remove(loss))
+            elif callable(loss):
+                self._added.loss_callables.append(loss)
+            else:
+                Layer.add_loss(self, loss)
+
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """Log the mean of a symbolic tensor as a metric named ``name`` (and ``val_<name>``).
+
+        Args:
+            value: a symbolic tensor computed from the model's inputs.
+            name: the name in the logs and ``History``.
+            aggregation: ``'mean'``: the batch mean of ``value``, averaged over the epoch.
+
+        Raises:
+            TypeError: for a value that is not symbolic. ValueError: for a missing or taken
+                name, or a tensor the model's inputs cannot compute.
+            NotImplementedError: for another ``aggregation``.
+        """
+        taken = self.metrics_names if self.outputs else []
+        self._added.add_metric(value, name, aggregation, self.name, taken)
+        self._extend_graph(lambda: self._added.metrics.pop())
+
+    def _extend_graph(self, undo):
+        """Rebuild the graph so that it also computes the added tensors (undo if it cannot)."""
+        if not self.outputs:
+            undo()
+            raise ValueError(
+                f"Model {self.name!r}: add a symbolic loss or metric once the model is built "
+                "(it must be computed from the model's inputs)."
+            )
+        inputs = self.inputs[0] if self._single_input else list(self.inputs)
+        outputs = self.outputs[0] if self._single_output else list(self.outputs)
+        try:
+            self._init_graph(inputs, outputs)
+        except ValueError:
+            undo()
+            self._init_graph(inputs, outputs)
+            raise
 
     # --- configuration and saving -----------------------------------------------------------
     def get_config(self):

@@ -66,8 +66,6 @@ class Trainer:
 
         if kwargs:
             raise TypeError(f"Model {self.name!r}: compile() got unexpected keyword argument(s) {sorted(kwargs)}.")
-        if loss is None:
-            raise ValueError(f"Model {self.name!r}: compile() needs a loss, e.g. loss='mse'.")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.metrics = metrics
@@ -75,7 +73,8 @@ class Trainer:
         self.sample_weight_mode = sample_weight_mode
         self.weighted_metrics = weighted_metrics
         names = self.output_names
-        self.loss_functions = resolve_losses(loss, names, self.name)
+        # No loss: the model's added losses (model.add_loss, layer.add_loss) are the whole loss.
+        self.loss_functions = [None] * len(names) if loss is None else resolve_losses(loss, names, self.name)
         self._loss_weight_values = resolve_loss_weights(loss_weights, names)
         self._sample_weight_modes = resolve_sample_weight_modes(sample_weight_mode, names, self.name)
         self._metric_requests = (nested_metrics(metrics, names), nested_metrics(weighted_metrics, names))
@@ -94,6 +93,7 @@ class Trainer:
             return self._compiled
         labels, metric_specs = resolve_metrics(self.output_names, self.loss_functions,
                                                [tuple(x.shape) for x in self.outputs], self._metric_requests)
+        labels = labels + [name for name, _ in self._added.metrics]  # model.add_metric
         self._compiled = {"labels": labels, "metrics": metric_specs}
         return self._compiled
 
@@ -129,12 +129,14 @@ class Trainer:
         variables = self.trainable_weights
         grads = tape.gradient(values[0], variables)
         self.optimizer.apply_gradients(zip(grads, variables))
-        return [float(v.numpy()) for v in values] + self._metric_values(ys, outputs, weights)
+        return ([float(v.numpy()) for v in values] + self._metric_values(ys, outputs, weights)
+                + self._added.metric_results())
 
     def _test_step(self, xs, ys, weights):
         outputs = self._as_output_list(self(self._model_inputs(xs), training=False))
         values = self._losses_of(ys, outputs, weights)
-        return [float(v.numpy()) for v in values] + self._metric_values(ys, outputs, weights)
+        return ([float(v.numpy()) for v in values] + self._metric_values(ys, outputs, weights)
+                + self._added.metric_results())
 
     def _predict_step(self, xs):
         outputs = self._as_output_list(self(self._model_inputs(xs), training=False))
@@ -153,8 +155,14 @@ class Trainer:
             per_output.append(loss)
             term = loss if factor == 1.0 else loss * factor
             total = term if total is None else total + term
-        for penalty in self.losses:  # weight and activity regularizers
-            total = total + penalty
+        for penalty in self.losses:  # weight and activity regularizers, added losses
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError(
+                f"Model {self.name!r} has no loss to optimize: compile() was given no loss and "
+                "the model has no added loss. Pass loss=... to compile(), or add one with "
+                "model.add_loss(tensor) (or self.add_loss(...) in a layer's call)."
+            )
         return [total] + (per_output if len(self.output_names) > 1 else [])
 
     def _metric_values(self, ys, outputs, weights):
