@@ -122,6 +122,8 @@ class Layer:
             (the raw sum over the batch, as in multi-backend Keras 2).
     """
 
+    supports_masking = False
+
     def __init__(self, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
@@ -146,7 +148,7 @@ class Layer:
             self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
         self.built = False
         self.input_spec = None
-        self.supports_masking = False
+        self.supports_masking = type(self).supports_masking  # a subclass may set it on the class
         self._trainable_weights = []
         self._non_trainable_weights = []
         self._losses = []
@@ -184,12 +186,39 @@ class Layer:
         return tuple(None if n is None else int(n) for n in shape)
 
     # --- weights ----------------------------------------------------------------------------
-    def add_weight(self, name, shape, dtype=None, initializer="glorot_uniform", regularizer=None,
-                   trainable=True, constraint=None):
-        """Create a weight Variable, initialised and remembered by the layer."""
+    def add_weight(self, name=None, shape=None, dtype=None, initializer="glorot_uniform",
+                   regularizer=None, trainable=True, constraint=None):
+        """Create a weight Variable, initialised and remembered by the layer (call it in ``build``).
+
+        Args (Keras 2's order, positional or by keyword):
+            name: the weight's name (``kernel``, ``bias``, ...).
+            shape: a tuple of non-negative ints.
+            dtype: default the layer's dtype.
+            initializer: a name, an ``Initializer`` or a function ``(shape, dtype)``
+                (None means ``'glorot_uniform'``).
+            regularizer: a penalty on the weight, added to ``layer.losses``.
+            trainable: whether training updates it (listed in ``trainable_weights``).
+            constraint: applied to the weight after each update.
+
+        Returns:
+            The new ``Variable``.
+
+        Raises:
+            ValueError: if ``shape`` is missing or not a tuple of non-negative ints.
+        """
         from minikeras import constraints, initializers, regularizers
 
-        shape = tuple(int(n) for n in shape)
+        try:
+            shape = tuple(int(n) for n in shape)
+            if [n for n in shape if n < 0]:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{layer_label(self)}: add_weight({name!r}) needs a shape, a tuple of non-negative "
+                f"ints; received shape={shape!r}."
+            ) from None
+        if initializer is None:
+            initializer = "glorot_uniform"
         dtype = str(np.dtype(dtype or self.dtype))
         with naming_errors(self):  # e.g. a random initializer asked for integers
             value = initializers.get(initializer)(shape, dtype=dtype)

@@ -9,7 +9,8 @@ register themselves here when they are defined::
     register_model_class("Sequential", Sequential)      # at the end of sequential.py
 
 ``deserialize_layer`` then looks a name up in this order: the caller's ``custom_objects``,
-the registered model classes, minikeras' own layers. A name in a config never imports
+the global custom objects (``custom_object_scope``), the registered model classes,
+minikeras' own layers. A name in a config never imports
 anything outside minikeras.
 """
 import importlib
@@ -52,6 +53,18 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True):
     return cls.from_config(config["config"], **arguments)
 
 
+def _global_custom_objects():
+    """The objects registered with ``custom_object_scope`` / ``get_custom_objects()``.
+
+    Read through ``utils.generic_utils``, the one home of that registry (Keras 2's layout);
+    an empty dict while generic_utils has none.
+    """
+    from minikeras.utils import generic_utils
+
+    get = getattr(generic_utils, "get_custom_objects", None)
+    return get() if get is not None else {}
+
+
 def layer_class(class_name, custom_objects):
     """The class behind ``class_name``: ``custom_objects``, then models, then minikeras layers."""
     from minikeras.layers.base_layer import Layer
@@ -59,6 +72,9 @@ def layer_class(class_name, custom_objects):
 
     if class_name in custom_objects:
         return custom_objects[class_name]
+    scoped = _global_custom_objects()
+    if class_name in scoped:
+        return scoped[class_name]
     if class_name in _MODEL_CLASSES:
         return _MODEL_CLASSES[class_name]
     if class_name == "InputLayer":

@@ -19,6 +19,8 @@ layer, the inputs as ``layer_name[node_index][tensor_index]``.
 """
 import numpy as np
 
+from minikeras.models.training import check_trainable_weights_consistency
+
 __all__ = ["print_summary"]
 
 
@@ -82,7 +84,12 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
                 row(["", "", "", connection])
         print_fn("=" * line_length if i == len(layers) - 1 else "_" * line_length)
 
-    trainable = _count(model.trainable_weights)
+    # As Keras 2: the trainable count is what compile() collected (a layer frozen after
+    # compile is still trained until the next compile, and a warning says so).
+    collected = getattr(model, "_collected_trainable_weights", None)
+    if collected is not None:
+        check_trainable_weights_consistency(model)
+    trainable = _count(collected if collected is not None else model.trainable_weights)
     non_trainable = _count(model.non_trainable_weights)
     print_fn(f"Total params: {trainable + non_trainable:,}")
     print_fn(f"Trainable params: {trainable:,}")

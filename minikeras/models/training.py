@@ -35,7 +35,7 @@ from minikeras.models.data_utils import (
 from minikeras.models.interrupt import graceful_interrupt
 from minikeras.tape import GradientTape
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "check_trainable_weights_consistency"]
 
 
 class Trainer:
@@ -79,6 +79,10 @@ class Trainer:
         self._sample_weight_modes = resolve_sample_weight_modes(sample_weight_mode, names, self.name)
         self._metric_requests = (nested_metrics(metrics, names), nested_metrics(weighted_metrics, names))
         self._compiled = None  # resolved when the output shapes are known (see _compiled_state)
+        # Keras 2: the weights that training updates are fixed here. Setting
+        # layer.trainable afterwards takes effect at the next compile() (a warning says so).
+        self._collected_trainable_weights = self.trainable_weights if self.built else None
+        self._trainable_checked = False
         if self.built and self.outputs:
             self._compiled_state()
 
@@ -126,11 +130,20 @@ class Trainer:
         with GradientTape() as tape:
             outputs = self._as_output_list(self(self._model_inputs(xs), training=True))
             values = self._losses_of(ys, outputs, weights)
-        variables = self.trainable_weights
+        variables = self._weights_to_train()
         grads = tape.gradient(values[0], variables)
         self.optimizer.apply_gradients(zip(grads, variables))
         return ([float(v.numpy()) for v in values] + self._metric_values(ys, outputs, weights)
                 + self._added.metric_results())
+
+    def _weights_to_train(self):
+        """The trainable weights collected by ``compile`` (on first use if not built then)."""
+        if getattr(self, "_collected_trainable_weights", None) is None:
+            self._collected_trainable_weights = self.trainable_weights
+        elif not self._trainable_checked:
+            check_trainable_weights_consistency(self)
+        self._trainable_checked = True
+        return self._collected_trainable_weights
 
     def _test_step(self, xs, ys, weights):
         outputs = self._as_output_list(self(self._model_inputs(xs), training=False))
@@ -374,6 +387,17 @@ class Trainer:
             raise ValueError(f"Model {self.name!r}: predict() received no samples.")
         outputs = [np.concatenate(parts, axis=0) for parts in zip(*pieces)]
         return outputs[0] if len(outputs) == 1 else outputs
+
+
+def check_trainable_weights_consistency(model):
+    """Keras 2's warning when ``trainable`` changed after ``compile`` (``summary`` calls it too)."""
+    import warnings
+
+    collected = getattr(model, "_collected_trainable_weights", None)
+    if collected is not None and len(model.trainable_weights) != len(collected):
+        warnings.warn(UserWarning(
+            "Discrepancy between trainable weights and collected trainable weights, did you set "
+            "`model.trainable` without calling `model.compile` after ?"), stacklevel=3)
 
 
 def _callback_validation_data(validation):
