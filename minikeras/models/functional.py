@@ -26,6 +26,7 @@ import numpy as np
 
 from minikeras.layers.base_layer import InputSpec, Layer
 from minikeras.models.added_losses import AddedLosses
+from minikeras.models.generator_training import GeneratorTrainer
 from minikeras.models.functional_config import functional_config, functional_from_config
 from minikeras.models.graph import check_connected, check_graph_ends, collect_nodes, node_depths
 from minikeras.models.registry import register_model_class
@@ -34,7 +35,7 @@ from minikeras.models.training import Trainer
 __all__ = ["Model"]
 
 
-class Model(Trainer, Layer):
+class Model(GeneratorTrainer, Trainer, Layer):
     """A model made of layers: inputs and outputs of the functional API.
 
     Args:

@@ -32,6 +32,7 @@ from minikeras.models.data_utils import (
     BatchPlan, batch_slices, check_batch_size, check_fit_arguments, check_steps, split_validation,
     standardize, standardize_inputs, take_all, validation_arrays,
 )
+from minikeras.models.generator_training import is_batch_source, refuse_arrays_arguments
 from minikeras.models.interrupt import graceful_interrupt
 from minikeras.tape import GradientTape
 
@@ -232,6 +233,10 @@ class Trainer:
         """
         if "nb_epoch" in kwargs:  # Keras 1 spelling
             epochs = kwargs.pop("nb_epoch")
+        if is_batch_source(x):  # a Sequence or a generator: see generator_training.py
+            return self._fit_from_source(x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                                         validation_data, shuffle, class_weight, sample_weight,
+                                         initial_epoch, steps_per_epoch, validation_steps, **kwargs)
         if kwargs:
             raise TypeError(f"Model {self.name!r}: fit() got unexpected keyword argument(s) {sorted(kwargs)}.")
         batch_size = check_batch_size(batch_size, self)
@@ -310,13 +315,21 @@ class Trainer:
 
     # --- evaluate and predict ---------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None,
-                 callbacks=None):
+                 callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False):
         """The loss (and metrics) on the data, averaged over batches weighted by their size.
+
+        ``x`` may be a ``Sequence`` (or a generator, with ``steps``) of ``(x, y)`` batches;
+        ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are for that case only
+        (see ``evaluate_generator``).
 
         Returns:
             A float if the model has no metrics and one output, else a list in the order of
             ``model.metrics_names``.
         """
+        if is_batch_source(x):
+            refuse_arrays_arguments("evaluate", x, y=y, batch_size=batch_size, sample_weight=sample_weight)
+            return self.evaluate_generator(x, steps, max_queue_size, workers, use_multiprocessing,
+                                           verbose=verbose)
         batch_size = check_batch_size(batch_size, self)
         steps = check_steps(steps, "steps", self)
         xs, ys, weights = standardize(self, x, y, sample_weight)
@@ -357,10 +370,18 @@ class Trainer:
             callback_list.on_test_end(dict(zip(labels, outs)))
         return outs
 
-    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
-        """The model's outputs for ``x``, computed in batches, as NumPy array(s)."""
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, max_queue_size=10,
+                workers=1, use_multiprocessing=False):
+        """The model's outputs for ``x``, computed in batches, as NumPy array(s).
+
+        ``x`` may be a ``Sequence`` (or a generator, with ``steps``) of input batches; the
+        last three arguments are for that case only (see ``predict_generator``).
+        """
         from minikeras.utils.generic_utils import Progbar
 
+        if is_batch_source(x):
+            refuse_arrays_arguments("predict", x, batch_size=batch_size)
+            return self.predict_generator(x, steps, max_queue_size, workers, use_multiprocessing, verbose)
         batch_size = check_batch_size(batch_size, self)
         steps = check_steps(steps, "steps", self)
         xs = standardize_inputs(self, x)
