@@ -30,6 +30,7 @@ from minikeras.models.generator_training import GeneratorTrainer
 from minikeras.models.functional_config import functional_config, functional_from_config
 from minikeras.models.graph import check_connected, check_graph_ends, collect_nodes, node_depths
 from minikeras.models.registry import register_model_class
+from minikeras.models import subclassing
 from minikeras.models.training import Trainer
 
 __all__ = ["Model"]
@@ -68,6 +69,10 @@ class Model(GeneratorTrainer, Trainer, Layer):
         if "output" in kwargs and outputs is None:
             outputs = kwargs.pop("output")
         self._init_model_state(name=name, **kwargs)
+        if inputs is None and outputs is None and type(self).call is not Model.call:
+            self._tracked_layers = []  # a subclassed model (see subclassing.py)
+            self.built = False
+            return
         if inputs is None or outputs is None:
             raise TypeError(
                 f"Model {self.name!r}: both inputs and outputs are required, e.g. "
@@ -177,8 +182,23 @@ class Model(GeneratorTrainer, Trainer, Layer):
         return result[0] if self._single_output else result
 
     def build(self, input_shape=None):
-        # A functional model is built when it is created.
+        """A functional model is built when it is created; a subclassed model runs its
+        ``call`` once on zeros of ``input_shape`` (batch axis first)."""
+        if self._is_subclassed and not self.outputs:
+            if input_shape is None:
+                raise ValueError(f"Model {self.name!r}: build() needs an input_shape, e.g. (None, 784).")
+            subclassing.build_from_shapes(self, input_shape)
         self.built = True
+
+    @property
+    def _is_subclassed(self):
+        return "_tracked_layers" in self.__dict__
+
+    def __setattr__(self, name, value):
+        # A subclassed model's layers are the ones assigned to its attributes (Keras 2).
+        if name != "_tracked_layers" and type(self).call is not Model.call and not name.startswith("_"):
+            subclassing.track_layer_attribute(self, value)
+        super().__setattr__(name, value)
 
     def _to_tensors(self, inputs):
         """Data for the model: each input takes its Input's dtype (not the model's)."""
@@ -203,16 +223,23 @@ class Model(GeneratorTrainer, Trainer, Layer):
     # --- what the model is made of ---------------------------------------------------------
     @property
     def layers(self):
-        """The layers in topological order (input layers first, as in Keras 2)."""
+        """The layers in topological order (input layers first, as in Keras 2); for a
+        subclassed model, the layers assigned to it, in that order."""
+        if self._is_subclassed:
+            return list(self._tracked_layers)
         return list(self._graph_layers)
 
     @property
     def input_names(self):
+        if self._is_subclassed:
+            return [x.name for x in self.inputs]
         return [layer.name for layer in self._input_layers]
 
     @property
     def output_names(self):
         """The output layers' names; a layer giving several outputs adds ``_1``, ``_2``, ..."""
+        if self._is_subclassed:
+            return [x.name for x in self.outputs]
         names, counts = [], {}
         for layer in self._output_layers:
             name = layer.name
@@ -280,13 +307,14 @@ class Model(GeneratorTrainer, Trainer, Layer):
     def trainable_weights(self):
         if not self.trainable:
             return []
-        return _unique(w for layer in self.layers for w in layer.trainable_weights)
+        own = list(self._trainable_weights)  # add_weight on a subclassed model itself
+        return _unique(own + [w for layer in self.layers for w in layer.trainable_weights])
 
     @property
     def non_trainable_weights(self):
-        weights = [w for layer in self.layers for w in layer.non_trainable_weights]
+        weights = list(self._non_trainable_weights) + [w for layer in self.layers for w in layer.non_trainable_weights]
         if not self.trainable:
-            weights = [w for layer in self.layers for w in layer.trainable_weights] + weights
+            weights = list(self._trainable_weights) + [w for layer in self.layers for w in layer.trainable_weights] + weights
         return _unique(weights)
 
     def get_weights(self):
@@ -386,6 +414,8 @@ class Model(GeneratorTrainer, Trainer, Layer):
     # --- configuration and saving -----------------------------------------------------------
     def get_config(self):
         """Keras 2's functional config: the layers, how each was called, inputs and outputs."""
+        if self._is_subclassed:
+            subclassing.refuse_config(self, "get_config()")
         return functional_config(self)
 
     @classmethod
@@ -397,12 +427,16 @@ class Model(GeneratorTrainer, Trainer, Layer):
         """The model's architecture (no weights) as a JSON string; see ``models.model_from_json``."""
         from minikeras.models.saving import model_to_dict
 
+        if self._is_subclassed:
+            subclassing.refuse_config(self, "to_json()")
         return json.dumps(model_to_dict(self), **kwargs)
 
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Save architecture, weights and optimizer in one file (see ``models/saving.py``)."""
         from minikeras.models.saving import save_model
 
+        if self._is_subclassed:
+            subclassing.refuse_config(self, "save()")
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
@@ -415,6 +449,11 @@ class Model(GeneratorTrainer, Trainer, Layer):
         """Load weights saved by ``save_weights`` or ``save``; nothing changes if any fails."""
         from minikeras.models.saving import load_weights
 
+        if self._is_subclassed and not self.outputs:
+            raise ValueError(
+                f"Model {self.name!r} is a subclassed model that is not built yet, so its weights "
+                "do not exist: call it on data (or fit, or model.build(input_shape)) before load_weights."
+            )
         load_weights(self, filepath, by_name=by_name)
 
     def summary(self, line_length=None, positions=None, print_fn=None):

@@ -74,6 +74,14 @@ class Trainer:
         self.sample_weight_mode = sample_weight_mode
         self.weighted_metrics = weighted_metrics
         names = self.output_names
+        if not names and getattr(self, "_is_subclassed", False):
+            # Not built yet: as many outputs as a list of losses has (else one); building
+            # compiles again if the model has another number of outputs.
+            count = len(loss) if isinstance(loss, (list, tuple)) and loss else 1
+            names = [f"output_{i + 1}" for i in range(count)]
+            self._compile_arguments = dict(optimizer=optimizer, loss=loss, metrics=metrics,
+                                           loss_weights=loss_weights, sample_weight_mode=sample_weight_mode,
+                                           weighted_metrics=weighted_metrics)
         # No loss: the model's added losses (model.add_loss, layer.add_loss) are the whole loss.
         self.loss_functions = [None] * len(names) if loss is None else resolve_losses(loss, names, self.name)
         self._loss_weight_values = resolve_loss_weights(loss_weights, names)
