@@ -279,25 +279,30 @@ class Layer:
         self._assign_checked(f"Layer {self.name!r}", params, weights)
 
     @staticmethod
-    def _assign_checked(label, params, weights):
+    def _assign_checked(label, params, weights, owners=None):
         """Assign each array to its variable, once every shape is checked: nothing half-set.
 
-        ``label`` names the owner in the error (``Layer 'dense_1'``, ``Model 'model_1'``).
+        ``label`` names the owner in the error (``Layer 'dense_1'``, ``Model 'model_1'``);
+        ``owners``, if given, the layer of each weight (a model's ``set_weights``).
         """
         arrays = []
-        for param, given in zip(params, weights):
+        for position, (param, given) in enumerate(zip(params, weights)):
+            if owners is not None:
+                where = f"{label}: layer {owners[position]!r} (array #{position} of the list)"
+            else:
+                where = label
             try:
                 value = np.asarray(given)
             except ValueError:  # a ragged nest of lists
                 value = np.asarray(given, dtype=object)
             if value.dtype.kind not in "biuf":
                 raise ValueError(
-                    f"{label}: weight {param.name!r} expected an array of numbers of shape "
+                    f"{where}: weight {param.name!r} expected an array of numbers of shape "
                     f"{tuple(param.shape)}, but received {type(given).__name__} of dtype {value.dtype}."
                 )
             if value.shape != param.shape:
                 raise ValueError(
-                    f"{label}: weight {param.name!r} expected shape {tuple(param.shape)}, "
+                    f"{where}: weight {param.name!r} expected shape {tuple(param.shape)}, "
                     f"but received an array of shape {value.shape}."
                 )
             arrays.append(value)

@@ -330,13 +330,28 @@ class Model(GeneratorTrainer, Trainer, Layer):
                 f"Model {self.name!r}: set_weights expected a list of {len(params)} arrays, "
                 f"but received {len(weights)}."
             )
-        self._assign_checked(f"Model {self.name!r}", params, weights)
+        self._assign_checked(f"Model {self.name!r}", params, weights, owners=self._weight_owners())
 
     def _ordered_weights(self):
-        weights = []
+        return [weight for weight, _ in self._weights_with_owners()]
+
+    def _weight_owners(self):
+        """The name of the layer that holds each weight of ``_ordered_weights``."""
+        return [owner for _, owner in self._weights_with_owners()]
+
+    def _weights_with_owners(self):
+        pairs, seen = [], set()
         for layer in self.layers:
-            weights.extend(layer._ordered_weights() if isinstance(layer, Model) else layer.weights)
-        return _unique(weights)
+            nested = layer._weights_with_owners() if isinstance(layer, Model) else [(w, layer.name) for w in layer.weights]
+            for weight, owner in nested:
+                if id(weight) not in seen:
+                    seen.add(id(weight))
+                    pairs.append((weight, owner))
+        for weight in self._trainable_weights + self._non_trainable_weights:  # a subclassed model's own
+            if id(weight) not in seen:
+                seen.add(id(weight))
+                pairs.append((weight, self.name))
+        return pairs
 
     def count_params(self):
         if not self.built:
