@@ -7,7 +7,7 @@ operations, recorded on the tape like any other. Settings (``floatx``, ``epsilon
 """
 import numpy as np
 
-from minikeras import ops
+from minikeras import dispatch, ops
 from minikeras.config import (
     epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format,
 )
@@ -19,7 +19,7 @@ __all__ = [
     "set_image_data_format", "clear_session",
     # making and reading tensors
     "variable", "constant", "zeros", "ones", "zeros_like", "ones_like", "eye", "cast",
-    "is_tensor", "int_shape", "shape", "ndim", "dtype", "eval", "get_value", "set_value",
+    "is_tensor", "is_keras_tensor", "int_shape", "shape", "ndim", "dtype", "eval", "get_value", "set_value",
     "batch_get_value", "batch_set_value", "count_params",
     # element-wise
     "abs", "square", "sqrt", "exp", "log", "pow", "sign", "round", "clip", "maximum",
@@ -35,6 +35,8 @@ __all__ = [
     "relu", "elu", "sigmoid", "hard_sigmoid", "tanh", "softmax", "softplus", "softsign",
     "l2_normalize", "bias_add", "stop_gradient", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "binary_crossentropy",
+    # random tensors
+    "random_normal", "random_uniform", "random_binomial", "truncated_normal",
 ]
 
 _name_counts = {}
@@ -90,7 +92,13 @@ def cast(x, dtype):
 
 
 def is_tensor(x):
-    return isinstance(x, Tensor)
+    """True for a Tensor, and for the symbolic tensors of a functional model."""
+    return isinstance(x, Tensor) or is_keras_tensor(x)
+
+
+def is_keras_tensor(x):
+    """True for a symbolic tensor of a functional model (``Input(...)``, a layer's output)."""
+    return bool(getattr(x, "_is_symbolic", False))
 
 
 def int_shape(x):
@@ -111,6 +119,8 @@ def ndim(x):
 
 
 def dtype(x):
+    if is_keras_tensor(x):
+        return str(x.dtype)
     return str(as_tensor(x).dtype)
 
 
@@ -435,3 +445,75 @@ def binary_crossentropy(target, output, from_logits=False):
         return ops.relu(x) - x * target + ops.softplus(-ops.abs(x))
     p = ops.clip(output, epsilon(), 1.0 - epsilon())
     return -(target * ops.log(p) + (1 - target) * ops.log(1 - p))
+
+
+# --- random tensors ---------------------------------------------------------------------------------
+# ``shape`` may hold run-time sizes: in a Lambda, ``K.shape(x)[0]`` is the batch size of the
+# data, so the VAE's ``K.random_normal(shape=(K.shape(z_mean)[0], latent_dim))`` draws one row
+# per sample. Without a seed the draws follow NumPy's global state (``np.random.seed``), as
+# the initializers and Dropout do.
+def _random_generator(seed):
+    return np.random.default_rng(np.random.randint(2**31 - 1) if seed is None else seed)
+
+
+def _concrete_shape(shape, function):
+    sizes = shape.numpy().tolist() if isinstance(shape, Tensor) else shape
+    try:
+        sizes = [int(np.asarray(n)) for n in (sizes if isinstance(sizes, (list, tuple)) else [sizes])]
+    except (TypeError, ValueError):
+        raise ValueError(f"{function}: shape must be a tuple of integers, received {shape!r}.") from None
+    if [n for n in sizes if n < 0]:  # (``any`` here is K.any)
+        raise ValueError(f"{function}: shape must not have negative sizes, received {tuple(sizes)}.")
+    return tuple(sizes)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Samples of a normal distribution ``N(mean, stddev**2)``, as a Tensor of ``shape``."""
+    rng = _random_generator(seed)
+    values = rng.normal(mean, stddev, size=_concrete_shape(shape, "random_normal"))
+    return Tensor(values.astype(dtype or floatx()))
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Samples of the uniform distribution on ``[minval, maxval)``."""
+    rng = _random_generator(seed)
+    values = rng.uniform(minval, maxval, size=_concrete_shape(shape, "random_uniform"))
+    return Tensor(values.astype(dtype or floatx()))
+
+
+def random_binomial(shape, p=0.0, dtype=None, seed=None):
+    """Ones with probability ``p`` and zeros otherwise (Keras 2's Bernoulli draws)."""
+    if not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"random_binomial: p must be in [0, 1], received {p}.")
+    rng = _random_generator(seed)
+    values = rng.uniform(0.0, 1.0, size=_concrete_shape(shape, "random_binomial")) < float(p)
+    return Tensor(values.astype(dtype or floatx()))
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal samples redrawn until within two standard deviations of the mean."""
+    rng = _random_generator(seed)
+    size = _concrete_shape(shape, "truncated_normal")
+    values = rng.normal(0.0, 1.0, size=size)
+    outside = np.abs(values) > 2.0
+    while outside.sum() > 0:
+        values[outside] = rng.normal(0.0, 1.0, size=int(outside.sum()))
+        outside = np.abs(values) > 2.0
+    return Tensor((mean + stddev * values).astype(dtype or floatx()))
+
+
+# --- symbolic tensors -------------------------------------------------------------------------------
+# Called on the symbolic tensors of a functional model (``Input(...)``, a layer's output), each
+# function below builds a node of the graph instead of computing (see ``minikeras/dispatch.py``
+# and ``layers/op_layer.py``), so that programs can do K math between layers. The functions
+# that read settings, make variables or only look at a shape are not in the list.
+_NOT_SYMBOLIC = {
+    "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
+    "clear_session", "variable", "constant", "zeros", "ones", "eye", "is_tensor", "is_keras_tensor",
+    "int_shape", "ndim", "dtype", "eval", "get_value", "set_value", "batch_get_value",
+    "batch_set_value", "count_params",
+}
+for _name in __all__:
+    if _name not in _NOT_SYMBOLIC:
+        globals()[_name] = dispatch.symbolic_aware(globals()[_name])
+del _name

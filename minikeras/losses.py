@@ -4,6 +4,8 @@ Each function ``fn(y_true, y_pred)`` takes targets and predictions of shape
 ``(batch, ..., d)`` and returns a Tensor of shape ``(batch, ...)``: the last axis is
 averaged (or summed, for the cross-entropies and divergences), exactly as Keras 2.2.4 does.
 They are written with minikeras operations, so a ``GradientTape`` differentiates them.
+Called on the symbolic tensors of a functional model (a VAE's reconstruction loss), each
+builds a graph node instead (``symbolic_aware``, see ``minikeras/dispatch.py``).
 The model then reduces these values to one scalar with ``compute_weighted_loss``.
 
 ``get`` finds a loss by name (``'mse'``, ``'categorical_crossentropy'``, ...), and the
@@ -21,6 +23,7 @@ import numpy as np
 
 from minikeras import backend as K
 from minikeras import config, ops
+from minikeras.dispatch import symbolic_aware
 from minikeras.tensor import as_tensor
 from minikeras.utils.generic_utils import deserialize_keras_object
 
@@ -48,18 +51,21 @@ def _as_pair(y_true, y_pred):
 
 
 # --- regression ----------------------------------------------------------------------------------
+@symbolic_aware
 def mean_squared_error(y_true, y_pred):
     """``mean((y_pred - y_true)**2)`` over the last axis."""
     y_true, y_pred = _as_pair(y_true, y_pred)
     return ops.mean(ops.square(y_pred - y_true), axis=-1)
 
 
+@symbolic_aware
 def mean_absolute_error(y_true, y_pred):
     """``mean(|y_pred - y_true|)`` over the last axis."""
     y_true, y_pred = _as_pair(y_true, y_pred)
     return ops.mean(ops.abs(y_pred - y_true), axis=-1)
 
 
+@symbolic_aware
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(|y_true - y_pred| / |y_true|)``, with ``|y_true|`` at least ``K.epsilon()``."""
     y_true, y_pred = _as_pair(y_true, y_pred)
@@ -67,6 +73,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
     return 100.0 * ops.mean(diff, axis=-1)
 
 
+@symbolic_aware
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean((log(1 + y_pred) - log(1 + y_true))**2)``, both clipped to ``K.epsilon()`` first."""
     y_true, y_pred = _as_pair(y_true, y_pred)
@@ -75,6 +82,7 @@ def mean_squared_logarithmic_error(y_true, y_pred):
     return ops.mean(ops.square(first_log - second_log), axis=-1)
 
 
+@symbolic_aware
 def logcosh(y_true, y_pred):
     """``mean(log(cosh(y_pred - y_true)))``: like MSE for small errors, like MAE for large ones.
 
@@ -87,18 +95,21 @@ def logcosh(y_true, y_pred):
 
 
 # --- margins (targets in {-1, 1}) ------------------------------------------------------------
+@symbolic_aware
 def hinge(y_true, y_pred):
     """``mean(max(1 - y_true * y_pred, 0))``; targets are -1 or 1."""
     y_true, y_pred = _as_pair(y_true, y_pred)
     return ops.mean(ops.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
+@symbolic_aware
 def squared_hinge(y_true, y_pred):
     """``mean(max(1 - y_true * y_pred, 0)**2)``; targets are -1 or 1."""
     y_true, y_pred = _as_pair(y_true, y_pred)
     return ops.mean(ops.square(ops.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
 
 
+@symbolic_aware
 def categorical_hinge(y_true, y_pred):
     """``max(0, 1 + best wrong score - true score)`` for one-hot targets."""
     y_true, y_pred = _as_pair(y_true, y_pred)
@@ -108,6 +119,7 @@ def categorical_hinge(y_true, y_pred):
 
 
 # --- probabilities ---------------------------------------------------------------------------------
+@symbolic_aware
 def categorical_crossentropy(y_true, y_pred, from_logits=False):
     """``-sum(y_true * log(y_pred))`` over the last axis, for one-hot (or soft) targets.
 
@@ -119,12 +131,14 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False):
     return K.categorical_crossentropy(y_true, y_pred, from_logits=from_logits)
 
 
+@symbolic_aware
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
     """Categorical cross-entropy with integer labels: ``y_true`` of shape ``(batch,)`` or ``(batch, 1)``."""
     y_pred = as_tensor(y_pred)
     return K.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits)
 
 
+@symbolic_aware
 def binary_crossentropy(y_true, y_pred, from_logits=False):
     """``mean(-(t log(p) + (1 - t) log(1 - p)))`` over the last axis.
 
@@ -135,6 +149,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False):
     return ops.mean(K.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=-1)
 
 
+@symbolic_aware
 def kullback_leibler_divergence(y_true, y_pred):
     """``sum(t * log(t / p))`` over the last axis, both clipped to ``[eps, 1]``."""
     y_true, y_pred = _as_pair(y_true, y_pred)
@@ -143,12 +158,14 @@ def kullback_leibler_divergence(y_true, y_pred):
     return ops.sum(y_true * ops.log(y_true / y_pred), axis=-1)
 
 
+@symbolic_aware
 def poisson(y_true, y_pred):
     """``mean(y_pred - y_true * log(y_pred + eps))``: for counts; ``y_pred`` must be >= 0."""
     y_true, y_pred = _as_pair(y_true, y_pred)
     return ops.mean(y_pred - y_true * ops.log(y_pred + K.epsilon()), axis=-1)
 
 
+@symbolic_aware
 def cosine_proximity(y_true, y_pred):
     """The NEGATIVE cosine similarity over the last axis (Keras 2): -1 when the vectors align."""
     y_true, y_pred = _as_pair(y_true, y_pred)

@@ -5,6 +5,7 @@ Lambda, ...), ``convolutional/`` (convolutions, padding, cropping, upsampling) a
 ``pooling/``. Every layer derives from ``Layer`` in ``base_layer.py``.
 """
 from minikeras.layers.base_layer import InputSpec, Layer
+from minikeras.layers.op_layer import OpLayer  # also lets K math on symbolic tensors build nodes
 from minikeras.layers.core.input_layer import Input, InputLayer
 from minikeras.layers.core import (
     Activation, ActivityRegularization, Dense, Dropout, Flatten, Lambda, Masking, Permute,

@@ -122,6 +122,8 @@ class Layer:
             (the raw sum over the batch, as in multi-backend Keras 2).
     """
 
+    supports_masking = False
+
     def __init__(self, **kwargs):
         unknown = set(kwargs) - _BASE_KWARGS
         if unknown:
@@ -146,7 +148,7 @@ class Layer:
             self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
         self.built = False
         self.input_spec = None
-        self.supports_masking = False
+        self.supports_masking = type(self).supports_masking  # a subclass may set it on the class
         self._trainable_weights = []
         self._non_trainable_weights = []
         self._losses = []
@@ -184,12 +186,39 @@ class Layer:
         return tuple(None if n is None else int(n) for n in shape)
 
     # --- weights ----------------------------------------------------------------------------
-    def add_weight(self, name, shape, dtype=None, initializer="glorot_uniform", regularizer=None,
-                   trainable=True, constraint=None):
-        """Create a weight Variable, initialised and remembered by the layer."""
+    def add_weight(self, name=None, shape=None, dtype=None, initializer="glorot_uniform",
+                   regularizer=None, trainable=True, constraint=None):
+        """Create a weight Variable, initialised and remembered by the layer (call it in ``build``).
+
+        Args (Keras 2's order, positional or by keyword):
+            name: the weight's name (``kernel``, ``bias``, ...).
+            shape: a tuple of non-negative ints.
+            dtype: default the layer's dtype.
+            initializer: a name, an ``Initializer`` or a function ``(shape, dtype)``
+                (None means ``'glorot_uniform'``).
+            regularizer: a penalty on the weight, added to ``layer.losses``.
+            trainable: whether training updates it (listed in ``trainable_weights``).
+            constraint: applied to the weight after each update.
+
+        Returns:
+            The new ``Variable``.
+
+        Raises:
+            ValueError: if ``shape`` is missing or not a tuple of non-negative ints.
+        """
         from minikeras import constraints, initializers, regularizers
 
-        shape = tuple(int(n) for n in shape)
+        try:
+            shape = tuple(int(n) for n in shape)
+            if [n for n in shape if n < 0]:
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"{layer_label(self)}: add_weight({name!r}) needs a shape, a tuple of non-negative "
+                f"ints; received shape={shape!r}."
+            ) from None
+        if initializer is None:
+            initializer = "glorot_uniform"
         dtype = str(np.dtype(dtype or self.dtype))
         with naming_errors(self):  # e.g. a random initializer asked for integers
             value = initializers.get(initializer)(shape, dtype=dtype)
@@ -250,25 +279,30 @@ class Layer:
         self._assign_checked(f"Layer {self.name!r}", params, weights)
 
     @staticmethod
-    def _assign_checked(label, params, weights):
+    def _assign_checked(label, params, weights, owners=None):
         """Assign each array to its variable, once every shape is checked: nothing half-set.
 
-        ``label`` names the owner in the error (``Layer 'dense_1'``, ``Model 'model_1'``).
+        ``label`` names the owner in the error (``Layer 'dense_1'``, ``Model 'model_1'``);
+        ``owners``, if given, the layer of each weight (a model's ``set_weights``).
         """
         arrays = []
-        for param, given in zip(params, weights):
+        for position, (param, given) in enumerate(zip(params, weights)):
+            if owners is not None:
+                where = f"{label}: layer {owners[position]!r} (array #{position} of the list)"
+            else:
+                where = label
             try:
                 value = np.asarray(given)
             except ValueError:  # a ragged nest of lists
                 value = np.asarray(given, dtype=object)
             if value.dtype.kind not in "biuf":
                 raise ValueError(
-                    f"{label}: weight {param.name!r} expected an array of numbers of shape "
+                    f"{where}: weight {param.name!r} expected an array of numbers of shape "
                     f"{tuple(param.shape)}, but received {type(given).__name__} of dtype {value.dtype}."
                 )
             if value.shape != param.shape:
                 raise ValueError(
-                    f"{label}: weight {param.name!r} expected shape {tuple(param.shape)}, "
+                    f"{where}: weight {param.name!r} expected shape {tuple(param.shape)}, "
                     f"but received an array of shape {value.shape}."
                 )
             arrays.append(value)
@@ -388,11 +422,23 @@ class Layer:
                 losses.append(self.activity_regularizer(out))
         self._losses.extend(losses)
 
-    def add_loss(self, loss):
-        """Add a scalar penalty (a Tensor) to ``layer.losses`` until the next call."""
+    def add_loss(self, losses, inputs=None):
+        """Add a penalty (a Tensor, or a list of them) to ``layer.losses`` until the next call.
+
+        Called inside ``call`` (Keras 2's custom VAE layer: ``self.add_loss(loss,
+        inputs=inputs)``): the model adds it to the training loss. ``inputs`` is accepted
+        for Keras 2 compatibility. A symbolic tensor belongs to a model: ``model.add_loss``.
+        """
         from minikeras.tensor import as_tensor
 
-        self._losses.append(as_tensor(loss))
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if getattr(loss, "_is_symbolic", False):
+                raise TypeError(
+                    f"Layer {self.name!r}: add_loss received a symbolic tensor ({loss.name!r}) "
+                    "outside a model run. Add it to the model instead: model.add_loss(tensor), "
+                    "or call self.add_loss inside the layer's call()."
+                )
+            self._losses.append(as_tensor(loss))
 
     @property
     def losses(self):

@@ -20,7 +20,7 @@ shapes), checks ``input_spec`` and asks ``compute_output_shape`` for the output 
 """
 import numpy as np
 
-from minikeras import config
+from minikeras import config, dispatch, ops
 
 __all__ = ["KerasTensor", "Node", "call_layer", "node_attribute"]
 
@@ -59,6 +59,57 @@ class KerasTensor:
 
     def __repr__(self):
         return f"<KerasTensor shape={self.shape} dtype={self.dtype} name={self.name!r}>"
+
+    # Operators build graph nodes (``layers/op_layer.py``), as ``K`` functions do: ``1 + x``,
+    # ``x[:, 0]``, ``-x`` between layers of a functional model. ``==`` keeps its identity
+    # meaning (symbolic tensors are looked up in lists), as in tf.keras.
+    def __add__(self, other):
+        return dispatch.symbolic_call(ops.add, (self, other))
+
+    def __radd__(self, other):
+        return dispatch.symbolic_call(ops.add, (other, self))
+
+    def __sub__(self, other):
+        return dispatch.symbolic_call(ops.subtract, (self, other))
+
+    def __rsub__(self, other):
+        return dispatch.symbolic_call(ops.subtract, (other, self))
+
+    def __mul__(self, other):
+        return dispatch.symbolic_call(ops.multiply, (self, other))
+
+    def __rmul__(self, other):
+        return dispatch.symbolic_call(ops.multiply, (other, self))
+
+    def __truediv__(self, other):
+        return dispatch.symbolic_call(ops.divide, (self, other))
+
+    def __rtruediv__(self, other):
+        return dispatch.symbolic_call(ops.divide, (other, self))
+
+    def __pow__(self, other):
+        return dispatch.symbolic_call(ops.power, (self, other))
+
+    def __rpow__(self, other):
+        return dispatch.symbolic_call(ops.power, (other, self))
+
+    def __matmul__(self, other):
+        return dispatch.symbolic_call(ops.matmul, (self, other))
+
+    def __rmatmul__(self, other):
+        return dispatch.symbolic_call(ops.matmul, (other, self))
+
+    def __neg__(self):
+        return dispatch.symbolic_call(ops.negative, (self,))
+
+    def __abs__(self):
+        return dispatch.symbolic_call(ops.abs, (self,))
+
+    def __getitem__(self, index):
+        return dispatch.symbolic_call(ops.getitem, (self, index))
+
+    # Tensor operators defined by numpy must not see a symbolic tensor as an array.
+    __array_priority__ = 1000
 
 
 class Node:

@@ -37,7 +37,10 @@ def standardize_inputs(model, x):
         first = np.asarray(x[0] if isinstance(x, (list, tuple)) else x)
         if first.dtype == object or first.ndim == 0:
             raise ValueError(f"Model {model.name!r}: cannot infer the input shape from {type(x).__name__}.")
-        model.build((None,) + (first.shape[1:] or (1,)))  # (n,) data is seen as (n, 1)
+        if getattr(model, "_is_subclassed", False) and isinstance(x, (list, tuple)):
+            model.build([(None,) + np.shape(a)[1:] for a in x])  # a subclassed model, several inputs
+        else:
+            model.build((None,) + (first.shape[1:] or (1,)))  # (n,) data is seen as (n, 1)
     arrays = _as_arrays(x, model.input_names, "input", model.name, [len(t.shape) for t in model.inputs])
     for array, name, tensor in zip(arrays, model.input_names, model.inputs):
         _check_shape(array, tuple(tensor.shape), name, "input")
@@ -52,6 +55,8 @@ def standardize(model, x, y, sample_weight=None, class_weight=None):
     names = model.output_names
     trained = [fn is not None for fn in model.loss_functions]
     if y is None:
+        if not any(trained):  # compiled without a loss: the model's added losses need no targets
+            return xs, [None] * len(names), [None] * len(names)
         raise ValueError(f"Model {model.name!r}: targets y are required (received y=None).")
     ys = _as_arrays(y, names, "target", model.name, [len(t.shape) for t in model.outputs],
                     allow_missing=[not t for t in trained])

@@ -25,14 +25,18 @@ import json
 import numpy as np
 
 from minikeras.layers.base_layer import InputSpec, Layer
+from minikeras.models.added_losses import AddedLosses
+from minikeras.models.generator_training import GeneratorTrainer
 from minikeras.models.functional_config import functional_config, functional_from_config
 from minikeras.models.graph import check_connected, check_graph_ends, collect_nodes, node_depths
+from minikeras.models.registry import register_model_class
+from minikeras.models import subclassing
 from minikeras.models.training import Trainer
 
 __all__ = ["Model"]
 
 
-class Model(Trainer, Layer):
+class Model(GeneratorTrainer, Trainer, Layer):
     """A model made of layers: inputs and outputs of the functional API.
 
     Args:
@@ -54,12 +58,21 @@ class Model(Trainer, Layer):
         (None, 16)
     """
 
+    # Read by saving, summary and the config code instead of importing this class, so that
+    # the models modules do not import each other in a cycle.
+    _is_model = True
+    _is_sequential = False
+
     def __init__(self, inputs=None, outputs=None, name=None, **kwargs):
         if "input" in kwargs and inputs is None:  # Keras 2 spelling
             inputs = kwargs.pop("input")
         if "output" in kwargs and outputs is None:
             outputs = kwargs.pop("output")
         self._init_model_state(name=name, **kwargs)
+        if inputs is None and outputs is None and type(self).call is not Model.call:
+            self._tracked_layers = []  # a subclassed model (see subclassing.py)
+            self.built = False
+            return
         if inputs is None or outputs is None:
             raise TypeError(
                 f"Model {self.name!r}: both inputs and outputs are required, e.g. "
@@ -83,6 +96,7 @@ class Model(Trainer, Layer):
         self.history = None
         self.optimizer = None
         self._compiled = None
+        self._added = AddedLosses()  # model.add_loss / model.add_metric (added_losses.py)
 
     # --- building the graph ---------------------------------------------------------------
     def _init_graph(self, inputs, outputs):
@@ -95,7 +109,8 @@ class Model(Trainer, Layer):
         self._input_layers = [x._keras_history[0] for x in inputs]
         self._output_layers = [x._keras_history[0] for x in outputs]
 
-        nodes_in_order, layer_order = collect_nodes(outputs)
+        # The graph also computes the tensors given to add_loss / add_metric.
+        nodes_in_order, layer_order = collect_nodes(outputs + self._added.tensors)
         self._network_nodes = set(nodes_in_order)
         node_depth, layer_depth = node_depths(nodes_in_order)
         self._nodes_by_depth = {}
@@ -138,6 +153,7 @@ class Model(Trainer, Layer):
                 )
             for x, value in zip(node.output_tensors, results):
                 values[id(x)] = value
+        self._losses.extend(self._added.record(values))
         outputs = [values[id(x)] for x in self.outputs]
         self._last_output_masks = [getattr(t, "_keras_mask", None) for t in outputs]
         return outputs[0] if self._single_output else outputs
@@ -166,8 +182,23 @@ class Model(Trainer, Layer):
         return result[0] if self._single_output else result
 
     def build(self, input_shape=None):
-        # A functional model is built when it is created.
+        """A functional model is built when it is created; a subclassed model runs its
+        ``call`` once on zeros of ``input_shape`` (batch axis first)."""
+        if self._is_subclassed and not self.outputs:
+            if input_shape is None:
+                raise ValueError(f"Model {self.name!r}: build() needs an input_shape, e.g. (None, 784).")
+            subclassing.build_from_shapes(self, input_shape)
         self.built = True
+
+    @property
+    def _is_subclassed(self):
+        return "_tracked_layers" in self.__dict__
+
+    def __setattr__(self, name, value):
+        # A subclassed model's layers are the ones assigned to its attributes (Keras 2).
+        if name != "_tracked_layers" and type(self).call is not Model.call and not name.startswith("_"):
+            subclassing.track_layer_attribute(self, value)
+        super().__setattr__(name, value)
 
     def _to_tensors(self, inputs):
         """Data for the model: each input takes its Input's dtype (not the model's)."""
@@ -192,16 +223,23 @@ class Model(Trainer, Layer):
     # --- what the model is made of ---------------------------------------------------------
     @property
     def layers(self):
-        """The layers in topological order (input layers first, as in Keras 2)."""
+        """The layers in topological order (input layers first, as in Keras 2); for a
+        subclassed model, the layers assigned to it, in that order."""
+        if self._is_subclassed:
+            return list(self._tracked_layers)
         return list(self._graph_layers)
 
     @property
     def input_names(self):
+        if self._is_subclassed:
+            return [x.name for x in self.inputs]
         return [layer.name for layer in self._input_layers]
 
     @property
     def output_names(self):
         """The output layers' names; a layer giving several outputs adds ``_1``, ``_2``, ..."""
+        if self._is_subclassed:
+            return [x.name for x in self.outputs]
         names, counts = [], {}
         for layer in self._output_layers:
             name = layer.name
@@ -269,13 +307,14 @@ class Model(Trainer, Layer):
     def trainable_weights(self):
         if not self.trainable:
             return []
-        return _unique(w for layer in self.layers for w in layer.trainable_weights)
+        own = list(self._trainable_weights)  # add_weight on a subclassed model itself
+        return _unique(own + [w for layer in self.layers for w in layer.trainable_weights])
 
     @property
     def non_trainable_weights(self):
-        weights = [w for layer in self.layers for w in layer.non_trainable_weights]
+        weights = list(self._non_trainable_weights) + [w for layer in self.layers for w in layer.non_trainable_weights]
         if not self.trainable:
-            weights = [w for layer in self.layers for w in layer.trainable_weights] + weights
+            weights = list(self._trainable_weights) + [w for layer in self.layers for w in layer.trainable_weights] + weights
         return _unique(weights)
 
     def get_weights(self):
@@ -291,13 +330,28 @@ class Model(Trainer, Layer):
                 f"Model {self.name!r}: set_weights expected a list of {len(params)} arrays, "
                 f"but received {len(weights)}."
             )
-        self._assign_checked(f"Model {self.name!r}", params, weights)
+        self._assign_checked(f"Model {self.name!r}", params, weights, owners=self._weight_owners())
 
     def _ordered_weights(self):
-        weights = []
+        return [weight for weight, _ in self._weights_with_owners()]
+
+    def _weight_owners(self):
+        """The name of the layer that holds each weight of ``_ordered_weights``."""
+        return [owner for _, owner in self._weights_with_owners()]
+
+    def _weights_with_owners(self):
+        pairs, seen = [], set()
         for layer in self.layers:
-            weights.extend(layer._ordered_weights() if isinstance(layer, Model) else layer.weights)
-        return _unique(weights)
+            nested = layer._weights_with_owners() if isinstance(layer, Model) else [(w, layer.name) for w in layer.weights]
+            for weight, owner in nested:
+                if id(weight) not in seen:
+                    seen.add(id(weight))
+                    pairs.append((weight, owner))
+        for weight in self._trainable_weights + self._non_trainable_weights:  # a subclassed model's own
+            if id(weight) not in seen:
+                seen.add(id(weight))
+                pairs.append((weight, self.name))
+        return pairs
 
     def count_params(self):
         if not self.built:
@@ -309,15 +363,74 @@ class Model(Trainer, Layer):
 
     @property
     def losses(self):
-        """The penalties of every layer (weight and activity regularizers) from the last run."""
+        """The penalties of every layer (weight and activity regularizers) from the last run,
+        and the losses added with ``add_loss`` (callables are called now)."""
         losses = list(self._losses)
         for layer in self.layers:
             losses.extend(layer.losses)
-        return losses
+        return losses + self._added.callable_losses(self.name)
+
+    def add_loss(self, losses, inputs=None):
+        """Add a loss to the model: a symbolic tensor, a function of no argument, or a list.
+
+        A symbolic tensor (built with ``K`` math from the model's ``Input``s and layer
+        outputs) joins the graph and is computed at every run; a function is called at
+        every training step; a concrete Tensor counts for the current call only (inside a
+        subclassed model's ``call``). Non-scalar values are averaged. The added losses are
+        part of the logged ``loss``; ``compile`` then needs no ``loss`` (see
+        ``added_losses.py``). ``inputs`` is accepted for Keras 2 compatibility.
+
+        Raises:
+            ValueError: if a symbolic loss cannot be computed from the model's inputs.
+        """
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if getattr(loss, "_is_symbolic", False):
+                self._added.loss_tensors.append(loss)
+                self._extend_graph(lambda: self._added.loss_tensors.remove(loss))
+            elif callable(loss):
+                self._added.loss_callables.append(loss)
+            else:
+                Layer.add_loss(self, loss)
+
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """Log the mean of a symbolic tensor as a metric named ``name`` (and ``val_<name>``).
+
+        Args:
+            value: a symbolic tensor computed from the model's inputs.
+            name: the name in the logs and ``History``.
+            aggregation: ``'mean'``: the batch mean of ``value``, averaged over the epoch.
+
+        Raises:
+            TypeError: for a value that is not symbolic. ValueError: for a missing or taken
+                name, or a tensor the model's inputs cannot compute.
+            NotImplementedError: for another ``aggregation``.
+        """
+        taken = self.metrics_names if self.outputs else []
+        self._added.add_metric(value, name, aggregation, self.name, taken)
+        self._extend_graph(lambda: self._added.metrics.pop())
+
+    def _extend_graph(self, undo):
+        """Rebuild the graph so that it also computes the added tensors (undo if it cannot)."""
+        if not self.outputs:
+            undo()
+            raise ValueError(
+                f"Model {self.name!r}: add a symbolic loss or metric once the model is built "
+                "(it must be computed from the model's inputs)."
+            )
+        inputs = self.inputs[0] if self._single_input else list(self.inputs)
+        outputs = self.outputs[0] if self._single_output else list(self.outputs)
+        try:
+            self._init_graph(inputs, outputs)
+        except ValueError:
+            undo()
+            self._init_graph(inputs, outputs)
+            raise
 
     # --- configuration and saving -----------------------------------------------------------
     def get_config(self):
         """Keras 2's functional config: the layers, how each was called, inputs and outputs."""
+        if self._is_subclassed:
+            subclassing.refuse_config(self, "get_config()")
         return functional_config(self)
 
     @classmethod
@@ -329,12 +442,16 @@ class Model(Trainer, Layer):
         """The model's architecture (no weights) as a JSON string; see ``models.model_from_json``."""
         from minikeras.models.saving import model_to_dict
 
+        if self._is_subclassed:
+            subclassing.refuse_config(self, "to_json()")
         return json.dumps(model_to_dict(self), **kwargs)
 
     def save(self, filepath, overwrite=True, include_optimizer=True):
         """Save architecture, weights and optimizer in one file (see ``models/saving.py``)."""
         from minikeras.models.saving import save_model
 
+        if self._is_subclassed:
+            subclassing.refuse_config(self, "save()")
         save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
@@ -347,6 +464,11 @@ class Model(Trainer, Layer):
         """Load weights saved by ``save_weights`` or ``save``; nothing changes if any fails."""
         from minikeras.models.saving import load_weights
 
+        if self._is_subclassed and not self.outputs:
+            raise ValueError(
+                f"Model {self.name!r} is a subclassed model that is not built yet, so its weights "
+                "do not exist: call it on data (or fit, or model.build(input_shape)) before load_weights."
+            )
         load_weights(self, filepath, by_name=by_name)
 
     def summary(self, line_length=None, positions=None, print_fn=None, explain=False):
@@ -359,6 +481,10 @@ class Model(Trainer, Layer):
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       explain=explain)
+
+
+register_model_class("Model", Model)
+register_model_class("Functional", Model)  # tf.keras' name for a functional model
 
 
 def _spec_of(x):

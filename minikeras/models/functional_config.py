@@ -21,6 +21,8 @@ as soon as every tensor it reads exists.
 """
 import json
 
+from minikeras.models.registry import deserialize_layer
+
 __all__ = ["functional_config", "functional_from_config"]
 
 
@@ -66,8 +68,6 @@ def functional_config(model):
 
 def functional_from_config(cls, config, custom_objects=None, safe_mode=True):
     """Rebuild a model of class ``cls`` from a config: create each layer, then replay its calls."""
-    from minikeras.models.saving import deserialize_layer
-
     _check_config(config)
     layers = {}
     pending = []  # (layer, list of inbound-node data) in config order
@@ -163,9 +163,7 @@ def _output_of(layers, name, node_index, tensor_index):
 
 def _first_call_index(layer):
     """The config's index of the first call of ``layer``: 1 for a model (Keras 2), else 0."""
-    from minikeras.models.functional import Model
-
-    return 1 if isinstance(layer, Model) else 0
+    return 1 if getattr(layer, "_is_model", False) else 0
 
 
 def _tensor_of(node, name, tensor_index):

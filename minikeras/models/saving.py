@@ -36,15 +36,14 @@ Rebuilding it from a file imports that module, so ``load_model``/``model_from_js
 refuse it unless the caller passes ``safe_mode=False`` (or gives the function in
 ``custom_objects``). A lambda expression can never be rebuilt.
 """
-import importlib
-import inspect
 import json
 import os
-import pkgutil
 import tempfile
 import zipfile
 
 import numpy as np
+
+from minikeras.models.registry import deserialize_layer
 
 __all__ = [
     "save_model", "load_model", "save_weights", "load_weights", "model_from_json",
@@ -101,9 +100,8 @@ def _layers_with_weights(model):
 
 
 def _weights_of(layer):
-    from minikeras.models.functional import Model
-
-    return layer._ordered_weights() if isinstance(layer, Model) else layer.weights
+    # A nested model lists its weights layer by layer (``Model._ordered_weights``).
+    return layer._ordered_weights() if getattr(layer, "_is_model", False) else layer.weights
 
 
 def _training_config(model):
@@ -419,51 +417,3 @@ def model_from_config(config, custom_objects=None, safe_mode=True):
             f"writes); received {type(config).__name__}."
         )
     return deserialize_layer(config, custom_objects=custom_objects, safe_mode=safe_mode)
-
-
-def deserialize_layer(config, custom_objects=None, safe_mode=True):
-    """A layer (or model) from ``{"class_name": ..., "config": ...}``.
-
-    The class is looked up in ``custom_objects`` first, then among minikeras' own layers and
-    models: a name in a config never imports anything else.
-    """
-    if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
-        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config'; received {config!r:.200}")
-    class_name = config["class_name"]
-    cls = _layer_class(class_name, custom_objects or {})
-    arguments = {}
-    parameters = inspect.signature(cls.from_config).parameters
-    if "custom_objects" in parameters:
-        arguments["custom_objects"] = custom_objects
-    if "safe_mode" in parameters:
-        arguments["safe_mode"] = safe_mode
-    elif class_name == "Lambda" and safe_mode:
-        raise ValueError("Rebuilding a Lambda layer needs safe_mode=False (its function would be imported).")
-    return cls.from_config(config["config"], **arguments)
-
-
-def _layer_class(class_name, custom_objects):
-    from minikeras.layers.base_layer import Layer
-    from minikeras.layers.core.input_layer import InputLayer
-    from minikeras.models.functional import Model
-    from minikeras.models.sequential import Sequential
-
-    if class_name in custom_objects:
-        return custom_objects[class_name]
-    builtin = {"Model": Model, "Functional": Model, "Sequential": Sequential, "InputLayer": InputLayer}
-    if class_name in builtin:
-        return builtin[class_name]
-    import minikeras.layers as layers_package
-
-    found = getattr(layers_package, class_name, None)
-    if isinstance(found, type) and issubclass(found, Layer):
-        return found
-    for module_info in pkgutil.walk_packages(layers_package.__path__, "minikeras.layers."):
-        module = importlib.import_module(module_info.name)
-        found = getattr(module, class_name, None)
-        if isinstance(found, type) and issubclass(found, Layer):
-            return found
-    raise ValueError(
-        f"Unknown layer: {class_name!r}. It is not a minikeras layer; if it is your own, pass "
-        f"custom_objects={{{class_name!r}: {class_name}}}."
-    )

@@ -14,6 +14,7 @@ from minikeras.layers.base_layer import Layer
 from minikeras.layers.core.input_layer import Input, InputLayer
 from minikeras.layers.symbolic import KerasTensor
 from minikeras.models.functional import Model
+from minikeras.models.registry import deserialize_layer, register_model_class
 
 __all__ = ["Sequential"]
 
@@ -35,6 +36,8 @@ class Sequential(Model):
         >>> model.output_shape
         (None, 2)
     """
+
+    _is_sequential = True
 
     def __init__(self, layers=None, name=None, **kwargs):
         self._init_model_state(name=name, **kwargs)
@@ -183,8 +186,6 @@ class Sequential(Model):
     @classmethod
     def from_config(cls, config, custom_objects=None, safe_mode=True):
         """Rebuild from ``get_config()`` (also accepts Keras 2.2's plain list of layers)."""
-        from minikeras.models.saving import deserialize_layer
-
         if isinstance(config, list):
             name, layer_configs = None, config
         else:
@@ -200,3 +201,6 @@ def _batch_input_shape_of(layer):
     if isinstance(layer, Model):
         return tuple(layer.inputs[0].shape) if len(layer.inputs) == 1 else None
     return layer._batch_input_shape
+
+
+register_model_class("Sequential", Sequential)

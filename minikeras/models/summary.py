@@ -19,6 +19,8 @@ layer, the inputs as ``layer_name[node_index][tensor_index]``.
 """
 import numpy as np
 
+from minikeras.models.training import check_trainable_weights_consistency
+
 __all__ = ["print_summary"]
 
 
@@ -87,7 +89,12 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, explai
                 print_fn("    " + line)
         print_fn("=" * line_length if i == len(layers) - 1 else "_" * line_length)
 
-    trainable = _count(model.trainable_weights)
+    # As Keras 2: the trainable count is what compile() collected (a layer frozen after
+    # compile is still trained until the next compile, and a warning says so).
+    collected = getattr(model, "_collected_trainable_weights", None)
+    if collected is not None:
+        check_trainable_weights_consistency(model)
+    trainable = _count(collected if collected is not None else model.trainable_weights)
     non_trainable = _count(model.non_trainable_weights)
     print_fn(f"Total params: {trainable + non_trainable:,}")
     print_fn(f"Trainable params: {trainable:,}")
@@ -97,9 +104,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, explai
 
 def _is_chain(model, relevant_nodes):
     """True when every depth has one node with at most one input and no layer is reused."""
-    from minikeras.models.sequential import Sequential
-
-    if isinstance(model, Sequential):
+    if getattr(model, "_is_sequential", False):
         return True
     for nodes in model._nodes_by_depth.values():
         if len(nodes) > 1 or (len(nodes) == 1 and len(nodes[0].inbound_layers) > 1):
@@ -127,12 +132,10 @@ def _explanation(layer, relevant_nodes):
 
 
 def _connections(layer, relevant_nodes):
-    from minikeras.models.functional import Model
-
     # In Keras 2 a model's node 0 is the model itself (its inputs to its outputs), so its
     # first call is node 1: a nested model is printed with that numbering.
     return [
-        f"{inbound.name}[{node_index + (1 if isinstance(inbound, Model) else 0)}][{tensor_index}]"
+        f"{inbound.name}[{node_index + (1 if getattr(inbound, '_is_model', False) else 0)}][{tensor_index}]"
         for node in layer._inbound_nodes if node in relevant_nodes
         for inbound, node_index, tensor_index in zip(node.inbound_layers, node.node_indices, node.tensor_indices)
     ]

@@ -32,10 +32,11 @@ from minikeras.models.data_utils import (
     BatchPlan, batch_slices, check_batch_size, check_fit_arguments, check_steps, split_validation,
     standardize, standardize_inputs, take_all, validation_arrays,
 )
+from minikeras.models.generator_training import is_batch_source, refuse_arrays_arguments
 from minikeras.models.interrupt import graceful_interrupt
 from minikeras.tape import GradientTape
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "check_trainable_weights_consistency"]
 
 
 class Trainer:
@@ -66,8 +67,6 @@ class Trainer:
 
         if kwargs:
             raise TypeError(f"Model {self.name!r}: compile() got unexpected keyword argument(s) {sorted(kwargs)}.")
-        if loss is None:
-            raise ValueError(f"Model {self.name!r}: compile() needs a loss, e.g. loss='mse'.")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.metrics = metrics
@@ -75,11 +74,24 @@ class Trainer:
         self.sample_weight_mode = sample_weight_mode
         self.weighted_metrics = weighted_metrics
         names = self.output_names
-        self.loss_functions = resolve_losses(loss, names, self.name)
+        if not names and getattr(self, "_is_subclassed", False):
+            # Not built yet: as many outputs as a list of losses has (else one); building
+            # compiles again if the model has another number of outputs.
+            count = len(loss) if isinstance(loss, (list, tuple)) and loss else 1
+            names = [f"output_{i + 1}" for i in range(count)]
+            self._compile_arguments = dict(optimizer=optimizer, loss=loss, metrics=metrics,
+                                           loss_weights=loss_weights, sample_weight_mode=sample_weight_mode,
+                                           weighted_metrics=weighted_metrics)
+        # No loss: the model's added losses (model.add_loss, layer.add_loss) are the whole loss.
+        self.loss_functions = [None] * len(names) if loss is None else resolve_losses(loss, names, self.name)
         self._loss_weight_values = resolve_loss_weights(loss_weights, names)
         self._sample_weight_modes = resolve_sample_weight_modes(sample_weight_mode, names, self.name)
         self._metric_requests = (nested_metrics(metrics, names), nested_metrics(weighted_metrics, names))
         self._compiled = None  # resolved when the output shapes are known (see _compiled_state)
+        # Keras 2: the weights that training updates are fixed here. Setting
+        # layer.trainable afterwards takes effect at the next compile() (a warning says so).
+        self._collected_trainable_weights = self.trainable_weights if self.built else None
+        self._trainable_checked = False
         if self.built and self.outputs:
             self._compiled_state()
 
@@ -94,6 +106,7 @@ class Trainer:
             return self._compiled
         labels, metric_specs = resolve_metrics(self.output_names, self.loss_functions,
                                                [tuple(x.shape) for x in self.outputs], self._metric_requests)
+        labels = labels + [name for name, _ in self._added.metrics]  # model.add_metric
         self._compiled = {"labels": labels, "metrics": metric_specs}
         return self._compiled
 
@@ -126,15 +139,26 @@ class Trainer:
         with GradientTape() as tape:
             outputs = self._as_output_list(self(self._model_inputs(xs), training=True))
             values = self._losses_of(ys, outputs, weights)
-        variables = self.trainable_weights
+        variables = self._weights_to_train()
         grads = tape.gradient(values[0], variables)
         self.optimizer.apply_gradients(zip(grads, variables))
-        return [float(v.numpy()) for v in values] + self._metric_values(ys, outputs, weights)
+        return ([float(v.numpy()) for v in values] + self._metric_values(ys, outputs, weights)
+                + self._added.metric_results())
+
+    def _weights_to_train(self):
+        """The trainable weights collected by ``compile`` (on first use if not built then)."""
+        if getattr(self, "_collected_trainable_weights", None) is None:
+            self._collected_trainable_weights = self.trainable_weights
+        elif not self._trainable_checked:
+            check_trainable_weights_consistency(self)
+        self._trainable_checked = True
+        return self._collected_trainable_weights
 
     def _test_step(self, xs, ys, weights):
         outputs = self._as_output_list(self(self._model_inputs(xs), training=False))
         values = self._losses_of(ys, outputs, weights)
-        return [float(v.numpy()) for v in values] + self._metric_values(ys, outputs, weights)
+        return ([float(v.numpy()) for v in values] + self._metric_values(ys, outputs, weights)
+                + self._added.metric_results())
 
     def _predict_step(self, xs):
         outputs = self._as_output_list(self(self._model_inputs(xs), training=False))
@@ -153,8 +177,14 @@ class Trainer:
             per_output.append(loss)
             term = loss if factor == 1.0 else loss * factor
             total = term if total is None else total + term
-        for penalty in self.losses:  # weight and activity regularizers
-            total = total + penalty
+        for penalty in self.losses:  # weight and activity regularizers, added losses
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError(
+                f"Model {self.name!r} has no loss to optimize: compile() was given no loss and "
+                "the model has no added loss. Pass loss=... to compile(), or add one with "
+                "model.add_loss(tensor) (or self.add_loss(...) in a layer's call)."
+            )
         return [total] + (per_output if len(self.output_names) > 1 else [])
 
     def _metric_values(self, ys, outputs, weights):
@@ -218,6 +248,10 @@ class Trainer:
             from minikeras.inspect.profile import profile_callback
 
             callbacks = list(callbacks or []) + [profile_callback()]
+        if is_batch_source(x):  # a Sequence or a generator: see generator_training.py
+            return self._fit_from_source(x, y, batch_size, epochs, verbose, callbacks, validation_split,
+                                         validation_data, shuffle, class_weight, sample_weight,
+                                         initial_epoch, steps_per_epoch, validation_steps, **kwargs)
         if kwargs:
             raise TypeError(f"Model {self.name!r}: fit() got unexpected keyword argument(s) {sorted(kwargs)}.")
         batch_size = check_batch_size(batch_size, self)
@@ -296,13 +330,21 @@ class Trainer:
 
     # --- evaluate and predict ---------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None,
-                 callbacks=None):
+                 callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False):
         """The loss (and metrics) on the data, averaged over batches weighted by their size.
+
+        ``x`` may be a ``Sequence`` (or a generator, with ``steps``) of ``(x, y)`` batches;
+        ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are for that case only
+        (see ``evaluate_generator``).
 
         Returns:
             A float if the model has no metrics and one output, else a list in the order of
             ``model.metrics_names``.
         """
+        if is_batch_source(x):
+            refuse_arrays_arguments("evaluate", x, y=y, batch_size=batch_size, sample_weight=sample_weight)
+            return self.evaluate_generator(x, steps, max_queue_size, workers, use_multiprocessing,
+                                           verbose=verbose)
         batch_size = check_batch_size(batch_size, self)
         steps = check_steps(steps, "steps", self)
         xs, ys, weights = standardize(self, x, y, sample_weight)
@@ -343,10 +385,18 @@ class Trainer:
             callback_list.on_test_end(dict(zip(labels, outs)))
         return outs
 
-    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
-        """The model's outputs for ``x``, computed in batches, as NumPy array(s)."""
+    def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None, max_queue_size=10,
+                workers=1, use_multiprocessing=False):
+        """The model's outputs for ``x``, computed in batches, as NumPy array(s).
+
+        ``x`` may be a ``Sequence`` (or a generator, with ``steps``) of input batches; the
+        last three arguments are for that case only (see ``predict_generator``).
+        """
         from minikeras.utils.generic_utils import Progbar
 
+        if is_batch_source(x):
+            refuse_arrays_arguments("predict", x, batch_size=batch_size)
+            return self.predict_generator(x, steps, max_queue_size, workers, use_multiprocessing, verbose)
         batch_size = check_batch_size(batch_size, self)
         steps = check_steps(steps, "steps", self)
         xs = standardize_inputs(self, x)
@@ -373,6 +423,17 @@ class Trainer:
             raise ValueError(f"Model {self.name!r}: predict() received no samples.")
         outputs = [np.concatenate(parts, axis=0) for parts in zip(*pieces)]
         return outputs[0] if len(outputs) == 1 else outputs
+
+
+def check_trainable_weights_consistency(model):
+    """Keras 2's warning when ``trainable`` changed after ``compile`` (``summary`` calls it too)."""
+    import warnings
+
+    collected = getattr(model, "_collected_trainable_weights", None)
+    if collected is not None and len(model.trainable_weights) != len(collected):
+        warnings.warn(UserWarning(
+            "Discrepancy between trainable weights and collected trainable weights, did you set "
+            "`model.trainable` without calling `model.compile` after ?"), stacklevel=3)
 
 
 def _callback_validation_data(validation):

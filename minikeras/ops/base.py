@@ -27,7 +27,7 @@ it to the input's dtype.
 """
 import numpy as np
 
-from minikeras import config, tape
+from minikeras import config, dispatch, tape
 from minikeras.tensor import Tensor
 
 __all__ = ["Op", "to_float_tensors"]
@@ -47,6 +47,8 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **attributes):
         """Run the operation on ``inputs`` and record it on the open tapes."""
+        if dispatch.has_symbolic(inputs):  # a functional model being described: a graph node
+            return dispatch.symbolic_call(_Applied(cls, attributes), inputs, name=_snake(cls.__name__))
         tensors = to_float_tensors(inputs)
         op = cls(**attributes)
         value = op.forward(*[t._value for t in tensors])
@@ -96,6 +98,21 @@ class Op:
         shapes = ", ".join(str(x.shape) for x in self.inputs)
         out = self.output.shape if self.output is not None else "?"
         return f"{type(self).__name__}({shapes}) -> {out}"
+
+
+class _Applied:
+    """``cls.apply(*inputs, **attributes)`` as a function, for a node of the functional graph."""
+
+    def __init__(self, cls, attributes):
+        self.cls, self.attributes = cls, attributes
+        self.__name__ = self.__qualname__ = _snake(cls.__name__)
+
+    def __call__(self, *inputs):
+        return self.cls.apply(*inputs, **self.attributes)
+
+
+def _snake(name):
+    return "".join(f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(name))
 
 
 def to_float_tensors(values):

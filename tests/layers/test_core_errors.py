@@ -77,7 +77,7 @@ def test_bad_lambda_arguments():
 @pytest.mark.parametrize("layer, shape, expected", [
     (Dense(2, name="d"), (3,), r"Layer 'd' is incompatible with the layer: expected min_ndim=2, found ndim=1\. Full shape received: \(3,\)"),
     (Flatten(name="f"), (2, 3), r"Layer 'f' is incompatible with the layer: expected min_ndim=3, found ndim=2\. Full shape received: \(2, 3\)"),
-    (Permute((2, 1), name="p"), (2, 3, 4, 5), r"Layer 'p' is incompatible with the layer: expected ndim=3, found ndim=4"),
+    (Permute((2, 1), name="p"), (2, 3, 4, 5), r"Permute 'p': dims=\(2, 1\) reorders 2 axes, so the input must have rank 3"),
     (RepeatVector(2, name="rv"), (2, 3, 4), r"Layer 'rv' is incompatible with the layer: expected ndim=2, found ndim=3"),
     (Masking(name="m"), (4,), r"Layer 'm' is incompatible with the layer: expected min_ndim=2, found ndim=1"),
     (SpatialDropout1D(0.5, name="sd1"), (2, 3), r"Layer 'sd1' is incompatible with the layer: expected ndim=3, found ndim=2"),

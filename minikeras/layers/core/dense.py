@@ -113,6 +113,12 @@ class Dense(Layer):
                 f"Dense {self.name!r}: the last axis of the input must be known, "
                 f"received shape {input_shape}."
             )
+        if int(input_shape[-1]) <= 0:
+            raise ValueError(
+                f"Dense {self.name!r}: the last axis of the input (the features each unit "
+                f"combines) must have a positive size, received shape {input_shape} whose last "
+                "axis is empty."
+            )
         return int(input_shape[-1])
 
     def get_config(self):

@@ -44,6 +44,16 @@ class Permute(Layer):
         self.dims = tuple(int(d) for d in dims)
         self.input_spec = InputSpec(ndim=len(self.dims) + 1)
 
+    def _check_input_spec(self, flat_inputs):
+        shape = tuple(flat_inputs[0].shape)
+        if len(shape) != len(self.dims) + 1:
+            raise ValueError(
+                f"Permute {self.name!r}: dims={self.dims} reorders {len(self.dims)} axes, so the "
+                f"input must have rank {len(self.dims) + 1} (the batch axis and {len(self.dims)} "
+                f"more); received an input of shape {shape} (rank {len(shape)})."
+            )
+        super()._check_input_spec(flat_inputs)
+
     def call(self, inputs):
         return ops.transpose(inputs, (0,) + self.dims)
 

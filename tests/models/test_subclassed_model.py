@@ -1,0 +1,121 @@
+"""Subclassed Model (own __init__ and call), as Keras 2.2 has it."""
+import numpy as np
+import pytest
+
+from minikeras import backend as K
+from minikeras.layers import Dense, Dropout
+from minikeras.models import Model
+
+
+@pytest.fixture(autouse=True)
+def fresh_names():
+    K.clear_session()
+
+
+class Classifier(Model):
+    def __init__(self, classes=3, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden = Dense(16, activation="relu")
+        self.dropout = Dropout(0.5)
+        self.classify = Dense(classes, activation="softmax")
+        self.training_flags = []
+
+    def call(self, inputs, training=None):
+        self.training_flags.append(training)
+        return self.classify(self.dropout(self.hidden(inputs), training=training))
+
+
+def blobs(n=300, seed=0):
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 3, n)
+    centres = np.array([[3, 0], [0, 3], [-3, -3]], "float32")
+    return (centres[labels] + rng.normal(size=(n, 2))).astype("float32"), labels
+
+
+def test_compile_fit_evaluate_predict_and_summary_after_the_first_call():
+    np.random.seed(0)
+    x, y = blobs()
+    model = Classifier(name="classifier")
+    assert model.layers == [model.hidden, model.dropout, model.classify]
+    with pytest.raises(ValueError, match="has not been built yet"):
+        model.summary()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["acc"])
+    history = model.fit(x, y, epochs=20, batch_size=16, verbose=0)
+    assert True in model.training_flags
+    loss, accuracy = model.evaluate(x, y, verbose=0)
+    assert accuracy > 0.9 and history.history["loss"][-1] < history.history["loss"][0]
+    hidden = np.maximum(x @ model.hidden.get_weights()[0] + model.hidden.get_weights()[1], 0)
+    logits = hidden @ model.classify.get_weights()[0] + model.classify.get_weights()[1]
+    expected = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    np.testing.assert_allclose(model.predict(x), expected, rtol=1e-4, atol=1e-6)
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any(line.startswith("dense_1 (Dense)") and "multiple" in line and "48" in line for line in lines)
+    assert "Total params: 99" in lines
+
+
+def test_weights_save_and_load_into_a_fresh_instance(tmp_path):
+    x, y = blobs(60)
+    model = Classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(x, y, verbose=0)
+    path = str(tmp_path / "weights.npz")
+    model.save_weights(path)
+    twin = Classifier()
+    with pytest.raises(ValueError, match="subclassed model that is not built yet.*before load_weights"):
+        twin.load_weights(path)
+    twin.build((None, 2))
+    twin.load_weights(path)
+    np.testing.assert_allclose(twin.predict(x), model.predict(x), rtol=1e-6)
+    for refused in (model.get_config, model.to_json, lambda: model.save(str(tmp_path / "m.npz"))):
+        with pytest.raises(NotImplementedError, match="subclassed model .*save_weights"):
+            refused()
+
+
+class TwoHeads(Model):
+    """Two inputs, two outputs, and a weight of the model itself."""
+
+    def __init__(self):
+        super().__init__()
+        self.shared = [Dense(4, activation="tanh"), Dense(4, activation="tanh")]
+        self.regress = Dense(1)
+        self.flag = Dense(1, activation="sigmoid")
+
+    def build(self, input_shape):
+        self.offset = self.add_weight(name="offset", shape=(1,), initializer="zeros")
+        super().build(input_shape)
+
+    def call(self, inputs):
+        a, b = inputs
+        h = self.shared[1](self.shared[0](a)) + b
+        return [self.regress(h) + self.offset, self.flag(h)]
+
+
+def test_several_inputs_outputs_and_own_weights():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(40, 3)).astype("float32"), rng.normal(size=(40, 4)).astype("float32")
+    model = TwoHeads()
+    model.compile("adam", ["mse", "binary_crossentropy"])
+    history = model.fit([a, b], [a[:, :1], (a[:, :1] > 0).astype("float32")], epochs=2, verbose=0)
+    assert model.output_names == ["output_1", "output_2"]
+    assert set(history.history) == {"loss", "output_1_loss", "output_2_loss"}
+    assert len(model.layers) == 4 and model.offset in model.trainable_weights
+    assert model.count_params() == 16 + 20 + 5 + 5 + 1
+    assert [p.shape for p in model.predict([a, b])] == [(40, 1), (40, 1)]
+
+
+def test_forgetting_super_init_is_explained():
+    class Forgetful(Model):
+        def __init__(self):
+            self.dense = Dense(2)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    with pytest.raises(RuntimeError, match="forgot to call `super\\(\\).__init__\\(\\)`"):
+        Forgetful()
+
+
+def test_a_plain_model_still_needs_inputs_and_outputs():
+    with pytest.raises(TypeError, match="both inputs and outputs are required"):
+        Model()
