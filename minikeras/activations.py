@@ -24,6 +24,7 @@ The formulas are Keras 2's; where Keras 3 changed one, Keras 2 wins:
 """
 from minikeras import ops
 from minikeras.tensor import as_tensor
+from minikeras.utils.generic_utils import with_custom_objects
 
 __all__ = [
     "softmax", "elu", "selu", "softplus", "softsign", "relu", "tanh", "sigmoid",
@@ -134,7 +135,8 @@ def deserialize(name, custom_objects=None):
         if "class_name" not in name:
             raise ValueError(f"Cannot deserialize the activation {name!r}: it has no 'class_name'.")
         name = name["class_name"]
-    if custom_objects and name in custom_objects:
+    custom_objects = with_custom_objects(custom_objects)  # the global ones as well
+    if name in custom_objects:
         return custom_objects[name]
     if name not in _ACTIVATIONS:
         raise ValueError(

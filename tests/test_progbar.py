@@ -82,3 +82,23 @@ def test_eta_formats(seconds, text):
 @pytest.mark.parametrize("seconds, text", [(2.0, "2s/step"), (0.07, "70ms/step"), (5e-5, "50us/step")])
 def test_step_time_formats(seconds, text):
     assert generic_utils._format_step_time(seconds) == text
+
+
+def test_verbose_2_prints_a_negative_average_as_keras_2_2_4(clock, capsys):
+    # Keras 2.2.4 compares the signed average with 1e-3 on this line (not its absolute value).
+    bar = make_bar(target=2, verbose=2)
+    clock.now = 102.0
+    bar.update(2, [("loss", -0.5)])
+    assert capsys.readouterr().out == " - 2s - loss: -5.0000e-01\n"
+
+
+def test_add_with_unknown_target_and_module_paths(clock, capsys):
+    import minikeras
+    bar = make_bar(target=None, verbose=1, interval=100.0)
+    clock.now = 101.0
+    bar.add(5, [("loss", 1.0)])
+    bar.add(5, [("loss", 3.0)])  # no throttling without a target: every call redraws
+    lines = capsys.readouterr().out.split("\n")
+    assert lines[1].startswith("      5/Unknown - 1s 200ms/step - loss: 1.0000")
+    assert lines[2].startswith("     10/Unknown - 1s 100ms/step - loss: 2.0000")
+    assert minikeras.utils.Progbar is Progbar

@@ -1,7 +1,7 @@
 """The compiled kernels and their plain-Python twins, and the switch between them.
 
 Each family of loops lives in one Cython module (``conv.pyx``, ``padding.pyx``,
-``upsampling.pyx``, ``pooling.pyx``); every compiled function has a twin with the same name
+``upsampling.pyx``, ``pooling.pyx``, ``image.pyx``); every compiled function has a twin with the same name
 and signature in ``reference.py``, written as plain Python loops to be read. Operations
 never import a family directly: they ask ``kernel("im2col_2d")`` for the function of the
 backend in use, so ``minikeras.kernels.use("reference")`` switches a whole model at once.
@@ -18,7 +18,7 @@ __all__ = ["kernel", "compute_dtype", "use", "using", "current_backend", "active
            "BACKENDS"]
 
 BACKENDS = ("cython", "reference")
-_FAMILIES = ("conv", "padding", "upsampling", "pooling")
+_FAMILIES = ("conv", "padding", "upsampling", "pooling", "image")
 
 # Idle OpenMP threads otherwise spin for a while after each parallel loop, and on a 2-core
 # machine they then fight NumPy's BLAS threads: measured here, a depthwise convolution run

@@ -424,3 +424,76 @@ def avg_pool_3d_backward(grad_out, grad_x, KD, KH, KW, SD, SH, SW, PF, PT, PL):
                         for h in range(h0, h1):
                             for w in range(w0, w1):
                                 grad_x[n, d, h, w] += share
+
+
+# ======================================================================================
+# Image family (twins of image.pyx): affine resampling with bilinear interpolation
+# ======================================================================================
+# Shape letters: ``N`` batch, ``H W`` input sizes, ``OH OW`` output sizes, ``C`` channels.
+# Output pixel (oh, ow) of image n reads the input at the real position
+#     r = M[n, 0, 0] * oh + M[n, 0, 1] * ow + M[n, 0, 2]
+#     c = M[n, 1, 0] * oh + M[n, 1, 1] * ow + M[n, 1, 2]
+# (what scipy.ndimage.affine_transform(image, M[n, :, :2], offset=M[n, :, 2], order=1)
+# does), and mixes the four pixels around it (bilinear, spline order 1). Positions outside
+# the image follow the fill mode, with scipy's conventions:
+#   FILL_CONSTANT  outside [0, L - 1] on either axis: the whole pixel is ``cval``;
+#   FILL_NEAREST   the position is clamped to [0, L - 1];
+#   FILL_REFLECT   the image is mirrored about its edges (..., x1, x0 | x0, x1, ..., xL-1 |
+#                  xL-1, xL-2, ...): a period of 2L;
+#   FILL_WRAP      the position is wrapped into [0, L - 1] with a period of L - 1 (scipy's
+#                  'wrap': the first and last pixel count as one point of the period).
+FILL_CONSTANT, FILL_NEAREST, FILL_REFLECT, FILL_WRAP = 0, 1, 2, 3
+
+
+def _reflect_index(i, L):
+    """The pixel that index ``i`` reads in the mirrored extension (period 2L)."""
+    i %= 2 * L
+    return 2 * L - 1 - i if i >= L else i
+
+
+def _axis_taps(s, L, mode):
+    """``(i0, i1, w1)``: the two pixels around position ``s`` on an axis of ``L`` pixels and
+    the weight of ``i1`` (``i0`` gets ``1 - w1``); None when ``mode`` fills the pixel with cval."""
+    if mode == FILL_CONSTANT and (s < 0 or s > L - 1):
+        return None
+    if mode == FILL_NEAREST:
+        s = min(max(s, 0.0), L - 1.0)
+    elif mode == FILL_WRAP and (s < 0 or s > L - 1):
+        period = L - 1
+        if period == 0:
+            s = 0.0
+        elif s < 0:
+            s += period * (int(-s / period) + 1)   # int() truncates, as scipy's C does
+        else:
+            s -= period * int(s / period)
+    i0 = int(np.floor(s))
+    w1 = s - i0
+    if mode == FILL_REFLECT:
+        return _reflect_index(i0, L), _reflect_index(i0 + 1, L), w1
+    return i0, min(i0 + 1, L - 1), w1
+
+
+def affine_transform_2d(x, out, matrices, mode, cval):
+    """Twin of ``image.affine_transform_2d``: resample every image through its affine map.
+
+    x: (N, H, W, C); out: (N, OH, OW, C), every element written; matrices: (N, 2, 3)
+    float64, the map from output (oh, ow) to input (r, c) above; mode: one of the FILL_*
+    numbers; cval: the fill value of FILL_CONSTANT.
+    """
+    N, H, W, C = x.shape
+    _, OH, OW, _ = out.shape
+    for n in range(N):
+        M = matrices[n]
+        for oh in range(OH):
+            for ow in range(OW):
+                r = oh * M[0, 0] + ow * M[0, 1] + M[0, 2]
+                c = oh * M[1, 0] + ow * M[1, 1] + M[1, 2]
+                rows, cols = _axis_taps(r, H, mode), _axis_taps(c, W, mode)
+                if rows is None or cols is None:
+                    out[n, oh, ow, :] = cval
+                    continue
+                r0, r1, wr = rows
+                c0, c1, wc = cols
+                top = (1 - wc) * x[n, r0, c0, :] + wc * x[n, r0, c1, :]
+                bottom = (1 - wc) * x[n, r1, c0, :] + wc * x[n, r1, c1, :]
+                out[n, oh, ow, :] = (1 - wr) * top + wr * bottom

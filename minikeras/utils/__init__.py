@@ -2,7 +2,13 @@
 from minikeras.random import set_random_seed
 from minikeras.utils import plotting
 from minikeras.utils.data_utils import get_file
+from minikeras.utils.generic_utils import (
+    CustomObjectScope, Progbar, custom_object_scope, get_custom_objects,
+)
 from minikeras.utils.gradient_check import assert_gradients_close, check_gradients, gradient_errors
+from minikeras.utils.np_utils import normalize, to_categorical
+from minikeras.utils.plot_model import plot_model
+from minikeras.utils.sequence import Sequence
 
 
 def profile(model, x, y, batch_size=32, steps=3, print_fn=print):
@@ -12,5 +18,9 @@ def profile(model, x, y, batch_size=32, steps=3, print_fn=print):
     return _profile(model, x, y, batch_size=batch_size, steps=steps, print_fn=print_fn)
 
 
-__all__ = ["check_gradients", "gradient_errors", "assert_gradients_close", "get_file", "plotting",
-           "profile", "set_random_seed"]
+__all__ = [
+    "check_gradients", "gradient_errors", "assert_gradients_close",
+    "to_categorical", "normalize", "plot_model", "Progbar", "Sequence",
+    "CustomObjectScope", "custom_object_scope", "get_custom_objects",
+    "get_file", "plotting", "profile", "set_random_seed",
+]

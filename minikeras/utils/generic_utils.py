@@ -13,6 +13,11 @@ by name:
 * ``serialize_keras_object``, ``instantiate_keras_object`` and ``get_keras_object`` are the
   ``serialize``, ``deserialize`` and ``get`` of initializers, regularizers and constraints,
   where every name builds an object (``'l2'`` is ``L1L2(l2=0.01)``).
+
+Both lookups (and the layer lookup of ``models.load_model``) also consult the global custom
+objects: ``get_custom_objects()`` is a dict that a program may fill once, and
+``custom_object_scope({...})`` fills it for the length of a ``with`` block. A
+``custom_objects=`` argument comes first, then the global dict, then minikeras' own names.
 """
 import sys
 import time
@@ -20,7 +25,8 @@ import time
 import numpy as np
 
 __all__ = [
-    "Progbar", "deserialize_keras_object", "get_keras_object", "instantiate_keras_object",
+    "Progbar", "CustomObjectScope", "custom_object_scope", "get_custom_objects",
+    "deserialize_keras_object", "get_keras_object", "instantiate_keras_object",
     "serialize_keras_object", "to_list",
 ]
 
@@ -91,7 +97,9 @@ class Progbar:
                 return
             self._draw_bar(current, now, finished)
         elif self.verbose == 2 and (finished or self.target is None):
-            sys.stdout.write(f" - {now - self._start:.0f}s{self._values_text()}\n")
+            # Keras 2.2.4 compares the average itself here, not its absolute value: a
+            # negative loss (cosine_proximity) prints in scientific notation.
+            sys.stdout.write(f" - {now - self._start:.0f}s{self._values_text(signed=True)}\n")
             sys.stdout.flush()
         self._last_update = now
 
@@ -131,12 +139,13 @@ class Progbar:
         sys.stdout.write(bar + info)
         sys.stdout.flush()
 
-    def _values_text(self):
+    def _values_text(self, signed=False):
         text = ""
         for name, (total, count) in self._values.items():
             average = total / max(1, count)
             # Small values in scientific notation so that they do not print as 0.0000.
-            text += f" - {name}: {average:.4f}" if abs(average) > 1e-3 else f" - {name}: {average:.4e}"
+            large = (average if signed else abs(average)) > 1e-3
+            text += f" - {name}: {average:.4f}" if large else f" - {name}: {average:.4e}"
         return text
 
 
@@ -156,6 +165,86 @@ def _format_step_time(seconds):
     return f"{seconds * 1e6:.0f}us/step"
 
 
+# --- custom objects ------------------------------------------------------------------------
+_GLOBAL_CUSTOM_OBJECTS = {}
+
+
+def get_custom_objects():
+    """The global ``{name: class or function}`` dict that every lookup by name consults.
+
+    Adding to it makes your own layers, losses, metrics, activations, initializers... known
+    by name everywhere (``compile(loss='my_loss')``, ``load_model``), as in Keras 2.
+
+    Example:
+        >>> def my_loss(y_true, y_pred):
+        ...     return (y_true - y_pred) ** 2
+        >>> get_custom_objects()["my_loss"] = my_loss
+        >>> from minikeras import losses
+        >>> losses.get("my_loss") is my_loss
+        True
+        >>> del get_custom_objects()["my_loss"]
+    """
+    return _GLOBAL_CUSTOM_OBJECTS
+
+
+class CustomObjectScope:
+    """A ``with`` block in which the given custom objects are known by name.
+
+    Args:
+        *custom_objects: dicts ``{name: class or function}``; later ones win.
+
+    On entering, the dicts are added to ``get_custom_objects()``; on leaving, that dict is
+    put back exactly as it was (also when the block raises).
+
+    Example:
+        >>> class MyInitializer:
+        ...     pass
+        >>> with CustomObjectScope({"MyInitializer": MyInitializer}):
+        ...     "MyInitializer" in get_custom_objects()
+        True
+        >>> "MyInitializer" in get_custom_objects()
+        False
+    """
+
+    def __init__(self, *custom_objects):
+        for objects in custom_objects:
+            if not isinstance(objects, dict):
+                raise TypeError(
+                    "CustomObjectScope: expected dicts {name: class or function}; received "
+                    f"{type(objects).__name__} {objects!r:.100}."
+                )
+        self.custom_objects = custom_objects
+        self.backup = None
+
+    def __enter__(self):
+        self.backup = dict(_GLOBAL_CUSTOM_OBJECTS)
+        for objects in self.custom_objects:
+            _GLOBAL_CUSTOM_OBJECTS.update(objects)
+        return self
+
+    def __exit__(self, *exc_info):
+        _GLOBAL_CUSTOM_OBJECTS.clear()
+        _GLOBAL_CUSTOM_OBJECTS.update(self.backup)
+
+
+def custom_object_scope(*custom_objects):
+    """``CustomObjectScope(*custom_objects)``, under Keras 2's function name.
+
+    Example:
+        >>> with custom_object_scope({"swish": lambda x: x}):
+        ...     sorted(get_custom_objects())
+        ['swish']
+    """
+    return CustomObjectScope(*custom_objects)
+
+
+def with_custom_objects(custom_objects):
+    """The global custom objects updated with ``custom_objects`` (which win): a new dict."""
+    merged = dict(_GLOBAL_CUSTOM_OBJECTS)
+    merged.update(custom_objects or {})
+    return merged
+
+
 def to_list(x):
     """``x`` if it is a list, ``list(x)`` for a tuple, else ``[x]``."""
     if isinstance(x, list):
@@ -173,7 +262,8 @@ def deserialize_keras_object(identifier, module_objects, custom_objects=None, ki
         identifier: a string (a function's name, or a class built without arguments) or a
             dict ``{'class_name': name, 'config': {...}}`` (a class built with ``from_config``).
         module_objects: ``{name: function or class}``, the built-in choices.
-        custom_objects: extra ``{name: function or class}``, searched first.
+        custom_objects: extra ``{name: function or class}``, searched first (then the
+            global ``get_custom_objects()``).
         kind: what is looked up, for the error message (``'optimizer'``, ``'loss'``, ...).
         ignore_case: match names case-insensitively (optimizer classes: ``'adam'``).
 
@@ -189,7 +279,7 @@ def deserialize_keras_object(identifier, module_objects, custom_objects=None, ki
     else:
         raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}")
 
-    choices = dict(custom_objects or {})
+    choices = with_custom_objects(custom_objects)
     for key, value in module_objects.items():
         choices.setdefault(key, value)
     found = choices.get(name)
@@ -255,7 +345,8 @@ def instantiate_keras_object(identifier, by_name, custom_objects, kind, expected
             f"Cannot deserialize the {kind} {identifier!r}: expected a name or a dict "
             "with 'class_name' and 'config'."
         )
-    if custom_objects and class_name in custom_objects:
+    custom_objects = with_custom_objects(custom_objects)
+    if class_name in custom_objects:
         found = custom_objects[class_name]
         return _build(found, arguments) if isinstance(found, type) else found
     if class_name not in by_name:
