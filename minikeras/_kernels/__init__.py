@@ -18,7 +18,7 @@ __all__ = ["kernel", "compute_dtype", "use", "using", "current_backend", "active
            "BACKENDS"]
 
 BACKENDS = ("cython", "reference")
-_FAMILIES = ("conv", "padding", "upsampling", "pooling", "image")
+_FAMILIES = ("conv", "padding", "upsampling", "pooling", "image", "recurrent")
 
 # Idle OpenMP threads otherwise spin for a while after each parallel loop, and on a 2-core
 # machine they then fight NumPy's BLAS threads: measured here, a depthwise convolution run

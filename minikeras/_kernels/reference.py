@@ -497,3 +497,226 @@ def affine_transform_2d(x, out, matrices, mode, cval):
                 top = (1 - wc) * x[n, r0, c0, :] + wc * x[n, r0, c1, :]
                 bottom = (1 - wc) * x[n, r1, c0, :] + wc * x[n, r1, c1, :]
                 out[n, oh, ow, :] = (1 - wr) * top + wr * bottom
+
+
+# Recurrent family (twins of recurrent.pyx)
+# ======================================================================================
+# Shape letters: ``T`` timesteps, ``N`` batch, ``U`` units, ``G`` gates (1 SimpleRNN,
+# 3 GRU, 4 LSTM). Time-major, C-contiguous arrays:
+#
+#   xz     (T, N, G*U)  the input's share of every gate, ``x_t @ kernel + bias``, computed
+#                       for all steps at once by the op (one big matrix product)
+#   R      (U, G*U)     the recurrent kernel, gates side by side (LSTM i f c o, GRU z r h)
+#   keep   (T, N)       uint8, 1 where step t of sample n counts, 0 where it is masked:
+#                       a masked step copies the previous state (and output) forward
+#   rmask  (G, N, U)    recurrent dropout, one mask per gate, fixed over time (Keras 2);
+#                       shape (0, N, U) when there is none
+#   hs, cs (T+1, N, U)  the states, ``hs[0]`` the initial state (set by the caller),
+#                       ``hs[t+1]`` the state after step t (the output of step t)
+#   gates  (T, N, G*U)  the gates after their activation, kept for the backward pass
+#
+# ``act`` and ``ract`` are activation codes (``ACTIVATIONS`` below). The backward kernels
+# only need each activation's *output* ``y`` to get its derivative, so nothing else is
+# stored. They return ``dz`` (T, N, G*U), the gradient with respect to ``xz``; the op turns
+# it into the gradients of the kernel, bias and recurrent kernel with matrix products.
+
+ACTIVATIONS = ("linear", "tanh", "sigmoid", "hard_sigmoid", "relu")
+
+
+def _activate(x, kind):
+    """The activation number ``kind`` of ``ACTIVATIONS`` applied to ``x``."""
+    if kind == 1:
+        return np.tanh(x)
+    if kind == 2:
+        return 1.0 / (1.0 + np.exp(-x))
+    if kind == 3:  # Keras 2's hard sigmoid
+        return np.clip(0.2 * x + 0.5, 0.0, 1.0)
+    if kind == 4:
+        return np.maximum(x, 0.0)
+    return x.copy()
+
+
+def _derivative(y, kind):
+    """d activation / dx written with the activation's output ``y``.
+
+    At a kink (relu at 0, hard sigmoid at +-2.5) the derivative is 0: from the output
+    alone a saturated value cannot be told from one exactly on the edge.
+    """
+    if kind == 1:
+        return 1.0 - y * y
+    if kind == 2:
+        return y * (1.0 - y)
+    if kind == 3:
+        return np.where((y > 0) & (y < 1), 0.2, 0.0).astype(y.dtype)
+    if kind == 4:
+        return (y > 0).astype(y.dtype)
+    return np.ones_like(y)
+
+
+def _recurrent_product(h, R, rmask, gate, G):
+    """``(h * rmask[gate]) @ R[:, gate*U:(gate+1)*U]``, the recurrent share of one gate."""
+    U = h.shape[1]
+    if rmask.shape[0]:
+        h = h * rmask[gate]
+    return h @ R[:, gate * U:(gate + 1) * U]
+
+
+def _recurrent_input_gradient(dz, R, rmask, G):
+    """The adjoint of ``_recurrent_product`` over all gates: ``sum_g (dz_g @ R_g.T) * rmask_g``."""
+    U = R.shape[0]
+    total = np.zeros((dz.shape[0], U), dtype=dz.dtype)
+    for g in range(G):
+        part = dz[:, g * U:(g + 1) * U] @ R[:, g * U:(g + 1) * U].T
+        total += part * rmask[g] if rmask.shape[0] else part
+    return total
+
+
+def simple_rnn_forward(xz, R, keep, rmask, act, hs):
+    """h_t = act(xz_t + (h_{t-1} * rmask) @ R); a masked step keeps h_{t-1}.
+
+    xz: (T, N, U); R: (U, U); keep: (T, N); rmask: (1 or 0, N, U); hs: (T+1, N, U).
+    """
+    T = xz.shape[0]
+    for t in range(T):
+        new = _activate(xz[t] + _recurrent_product(hs[t], R, rmask, 0, 1), act)
+        kept = keep[t][:, None] != 0
+        hs[t + 1] = np.where(kept, new, hs[t])
+
+
+def simple_rnn_backward(dhs, R, keep, rmask, act, hs, dz, dh0):
+    """Back through time: dz_t = (dh_t + carried) * act'(h_t); carried = dz_t @ R.T * rmask.
+
+    dhs: (T, N, U), the gradient reaching each output h_{t+1}; dz: (T, N, U) and
+    dh0: (N, U) are written. A masked step passes its gradient straight to h_{t-1}.
+    """
+    T = dhs.shape[0]
+    carry = np.zeros_like(dh0)
+    for t in range(T - 1, -1, -1):
+        kept = keep[t][:, None] != 0
+        dh = dhs[t] + carry
+        dz[t] = np.where(kept, dh * _derivative(hs[t + 1], act), 0.0)
+        carry = np.where(kept, 0.0, dh) + _recurrent_input_gradient(dz[t], R, rmask, 1)
+    dh0[...] = carry
+
+
+def lstm_forward(xz, R, keep, rmask, act, ract, hs, cs, gates):
+    """One LSTM step per t, gates in Keras' order i, f, c, o:
+
+        i = ract(z_i), f = ract(z_f), g = act(z_c), o = ract(z_o),  z = xz_t + (h*rmask_gate) @ R_gate
+        c_t = f * c_{t-1} + i * g,   h_t = o * act(c_t)
+
+    A masked step keeps (h, c) of the step before. gates: (T, N, 4U) holds i, f, g, o.
+    """
+    T = xz.shape[0]
+    U = R.shape[0]
+    for t in range(T):
+        z = xz[t] + np.concatenate([_recurrent_product(hs[t], R, rmask, k, 4) for k in range(4)], axis=1)
+        i = _activate(z[:, :U], ract)
+        f = _activate(z[:, U:2 * U], ract)
+        g = _activate(z[:, 2 * U:3 * U], act)
+        o = _activate(z[:, 3 * U:], ract)
+        c = f * cs[t] + i * g
+        h = o * _activate(c, act)
+        kept = keep[t][:, None] != 0
+        cs[t + 1] = np.where(kept, c, cs[t])
+        hs[t + 1] = np.where(kept, h, hs[t])
+        gates[t] = np.where(kept, np.concatenate([i, f, g, o], axis=1), 0.0)
+
+
+def lstm_backward(dhs, dcs, R, keep, rmask, act, ract, hs, cs, gates, dz, dh0, dc0):
+    """Back through time for ``lstm_forward``. dcs: (T, N, U), the gradient reaching each c_{t+1}.
+
+        dc += dh * o * act'(act(c_t));  d z_o = dh * act(c_t) * ract'(o)
+        d z_i = dc * g * ract'(i);  d z_f = dc * c_{t-1} * ract'(f);  d z_c = dc * i * act'(g)
+        carried: dc_{t-1} = dc * f,  dh_{t-1} = sum_gate (d z_gate @ R_gate.T) * rmask_gate
+    """
+    T = dhs.shape[0]
+    U = R.shape[0]
+    carry_h = np.zeros_like(dh0)
+    carry_c = np.zeros_like(dc0)
+    for t in range(T - 1, -1, -1):
+        kept = keep[t][:, None] != 0
+        dh = dhs[t] + carry_h
+        carry_c = carry_c + dcs[t]
+        i, f, g, o = (gates[t][:, k * U:(k + 1) * U] for k in range(4))
+        tc = _activate(cs[t + 1], act)
+        dc = carry_c + dh * o * _derivative(tc, act)
+        parts = [dc * g * _derivative(i, ract), dc * cs[t] * _derivative(f, ract),
+                 dc * i * _derivative(g, act), dh * tc * _derivative(o, ract)]
+        dz[t] = np.where(kept, np.concatenate(parts, axis=1), 0.0)
+        carry_c = np.where(kept, dc * f, carry_c)
+        carry_h = np.where(kept, 0.0, dh) + _recurrent_input_gradient(dz[t], R, rmask, 4)
+    dh0[...] = carry_h
+    dc0[...] = carry_c
+
+
+def gru_forward(xz, R, rb, keep, rmask, act, ract, reset_after, mix_dropped, hs, gates, mh):
+    """One GRU step per t, gates in Keras' order z, r, h (update, reset, candidate):
+
+        reset_after=False:  z = ract(xz_z + h_z @ R_z),  r = ract(xz_r + h_r @ R_r),
+                            hh = act(xz_h + (r * h_h) @ R_h)
+        reset_after=True:   m = h_gate @ R_gate + rb  (rb: the recurrent bias, (3U,))
+                            z = ract(xz_z + m_z), r = ract(xz_r + m_r), hh = act(xz_h + r * m_h)
+        h_t = z * h_{t-1} + (1 - z) * hh
+
+    ``h_gate`` is ``h_{t-1} * rmask[gate]``. ``mix_dropped`` (Keras 2's implementation 2
+    with recurrent dropout) mixes ``z * h_{t-1} * rmask[0]`` instead of ``z * h_{t-1}``.
+    gates (T, N, 3U) holds z, r, hh; mh (T, N, U) holds m_h (reset_after only).
+    """
+    T = xz.shape[0]
+    U = R.shape[0]
+    for t in range(T):
+        h = hs[t]
+        if reset_after:
+            m = np.concatenate([_recurrent_product(h, R, rmask, k, 3) for k in range(3)], axis=1) + rb
+            z = _activate(xz[t][:, :U] + m[:, :U], ract)
+            r = _activate(xz[t][:, U:2 * U] + m[:, U:2 * U], ract)
+            hh = _activate(xz[t][:, 2 * U:] + r * m[:, 2 * U:], act)
+            mh[t] = np.where(keep[t][:, None] != 0, m[:, 2 * U:], 0.0)
+        else:
+            z = _activate(xz[t][:, :U] + _recurrent_product(h, R, rmask, 0, 3), ract)
+            r = _activate(xz[t][:, U:2 * U] + _recurrent_product(h, R, rmask, 1, 3), ract)
+            h_h = h * rmask[2] if rmask.shape[0] else h
+            hh = _activate(xz[t][:, 2 * U:] + (r * h_h) @ R[:, 2 * U:], act)
+        mixed = h * rmask[0] if mix_dropped and rmask.shape[0] else h
+        new = z * mixed + (1 - z) * hh
+        kept = keep[t][:, None] != 0
+        hs[t + 1] = np.where(kept, new, h)
+        gates[t] = np.where(kept, np.concatenate([z, r, hh], axis=1), 0.0)
+
+
+def gru_backward(dhs, R, keep, rmask, act, ract, reset_after, mix_dropped, hs, gates, mh, dz, dh0):
+    """Back through time for ``gru_forward``; dz (T, N, 3U) is the gradient of xz.
+
+        d z_z = dh * (h_mix - hh) * ract'(z);  d a_h = dh * (1 - z) * act'(hh)
+        reset_after=False: q = d a_h @ R_h.T,  d z_r = q * h_h * ract'(r), dh_{t-1} gets q * r * rmask_h
+        reset_after=True:  d z_r = d a_h * m_h * ract'(r), and m gets [d z_z, d z_r, d a_h * r]
+        dh_{t-1} also gets dh * z (* rmask_0 when mix_dropped) and the gates' recurrent shares.
+    """
+    T = dhs.shape[0]
+    U = R.shape[0]
+    carry = np.zeros_like(dh0)
+    ones = np.ones_like(dh0)
+    for t in range(T - 1, -1, -1):
+        kept = keep[t][:, None] != 0
+        h = hs[t]
+        dh = dhs[t] + carry
+        z, r, hh = (gates[t][:, k * U:(k + 1) * U] for k in range(3))
+        mix_mask = rmask[0] if mix_dropped and rmask.shape[0] else ones
+        dz_z = dh * (h * mix_mask - hh) * _derivative(z, ract)
+        da_h = dh * (1 - z) * _derivative(hh, act)
+        back = dh * z * mix_mask
+        if reset_after:
+            dz_r = da_h * mh[t] * _derivative(r, ract)
+            dm = np.concatenate([dz_z, dz_r, da_h * r], axis=1)
+            back = back + _recurrent_input_gradient(np.where(kept, dm, 0.0), R, rmask, 3)
+        else:
+            h_h = h * rmask[2] if rmask.shape[0] else h
+            q = da_h @ R[:, 2 * U:].T
+            dz_r = q * h_h * _derivative(r, ract)
+            back = back + q * r * (rmask[2] if rmask.shape[0] else 1.0)
+            dm = np.concatenate([dz_z, dz_r, np.zeros_like(da_h)], axis=1)
+            back = back + _recurrent_input_gradient(dm, R, rmask, 3)
+        dz[t] = np.where(kept, np.concatenate([dz_z, dz_r, da_h], axis=1), 0.0)
+        carry = np.where(kept, back, dh)
+    dh0[...] = carry

@@ -25,6 +25,10 @@ from minikeras.layers.pooling import (
     MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D, AvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D,
     GlobalMaxPool3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
 )
+from minikeras.layers.recurrent import (
+    GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell, StackedRNNCells,
+)
+from minikeras.layers.wrappers import Bidirectional, TimeDistributed
 
 __all__ = [
     "Layer", "InputSpec", "Input", "InputLayer", "Activation", "ActivityRegularization",
@@ -41,4 +45,8 @@ __all__ = [
     "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D",
     "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
     "GlobalAvgPool3D",
+    # recurrent
+    "RNN", "StackedRNNCells", "SimpleRNN", "SimpleRNNCell", "GRU", "GRUCell", "LSTM", "LSTMCell",
+    # wrappers
+    "TimeDistributed", "Bidirectional",
 ]
