@@ -24,6 +24,15 @@ from minikeras.layers.pooling import (
     MaxPool2D, MaxPool3D, AvgPool1D, AvgPool2D, AvgPool3D, GlobalMaxPool1D, GlobalMaxPool2D,
     GlobalMaxPool3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
 )
+from minikeras.layers.core.embedding import Embedding
+from minikeras.layers.normalization import BatchNormalization
+from minikeras.layers.merge import (
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
+    concatenate, dot, maximum, minimum, multiply, subtract,
+)
+from minikeras.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from minikeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+from minikeras.layers.locally_connected import LocallyConnected1D, LocallyConnected2D
 
 __all__ = [
     "Layer", "InputSpec", "Input", "InputLayer", "Activation", "ActivityRegularization",
@@ -40,4 +49,9 @@ __all__ = [
     "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "GlobalMaxPool1D",
     "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D",
     "GlobalAvgPool3D",
+    "Embedding", "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum",
+    "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average", "maximum",
+    "minimum", "concatenate", "dot", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax",
+    "ReLU", "GaussianNoise", "GaussianDropout", "AlphaDropout", "LocallyConnected1D",
+    "LocallyConnected2D",
 ]
