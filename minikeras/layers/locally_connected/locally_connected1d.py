@@ -19,8 +19,8 @@ class LocallyConnected1D(BaseLocallyConnected):
         padding: only ``"valid"`` (as Keras 2).
         data_format: ``"channels_last"`` (``(batch, steps, channels)``, the default) or
             ``"channels_first"`` (``(batch, channels, steps)``). Keras 2.2.4 accepted
-            and ignored it for the 1-D layer (always channels_last); minikeras honours it,
-            as later Keras versions do.
+            and ignored it for the 1-D layer (always channels_last); minikeras honours it
+            as tf.keras does (the window is then flattened as ``(channels, kernel_size)``).
         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as
             for ``Conv1D``.

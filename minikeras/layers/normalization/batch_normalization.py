@@ -177,14 +177,17 @@ class BatchNormalization(Layer):
         return outputs
 
     def _normalize_inference(self, inputs, axis, gamma, beta):
-        """``(x - moving_mean) * gamma / sqrt(moving_variance + epsilon) + beta``, on the tape
-        (gradients reach x, gamma and beta; the moving statistics are constants)."""
+        """``(x - moving_mean) * gamma / sqrt(moving_variance + epsilon) + beta``, all on the
+        tape (the moving statistics are never trained, but the rule is differentiable in them
+        as in Keras)."""
         broadcast = [1] * inputs.ndim
         broadcast[axis] = inputs.shape[axis]
-        inv_std = 1.0 / np.sqrt(self.moving_variance.numpy().astype(np.float64) + self.epsilon)
-        scale = ops.reshape(gamma, broadcast) * Tensor(inv_std.astype(inputs.dtype).reshape(broadcast))
-        mean = Tensor(self.moving_mean.numpy().astype(inputs.dtype).reshape(broadcast))
-        return (inputs - mean) * scale + ops.reshape(beta, broadcast)
+
+        def column(v):
+            return ops.reshape(ops.cast(v, inputs.dtype) if v.dtype != inputs.dtype else v, broadcast)
+
+        scale = column(gamma) / ops.sqrt(column(self.moving_variance) + self.epsilon)
+        return (inputs - column(self.moving_mean)) * scale + column(beta)
 
     def compute_output_shape(self, input_shape):
         return input_shape
