@@ -29,6 +29,15 @@ from minikeras.layers.recurrent import (
     GRU, GRUCell, LSTM, LSTMCell, RNN, SimpleRNN, SimpleRNNCell, StackedRNNCells,
 )
 from minikeras.layers.wrappers import Bidirectional, TimeDistributed
+from minikeras.layers.core.embedding import Embedding
+from minikeras.layers.normalization import BatchNormalization
+from minikeras.layers.merge import (
+    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
+    concatenate, dot, maximum, minimum, multiply, subtract,
+)
+from minikeras.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
+from minikeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise
+from minikeras.layers.locally_connected import LocallyConnected1D, LocallyConnected2D
 
 __all__ = [
     "Layer", "InputSpec", "Input", "InputLayer", "Activation", "ActivityRegularization",
@@ -49,4 +58,9 @@ __all__ = [
     "RNN", "StackedRNNCells", "SimpleRNN", "SimpleRNNCell", "GRU", "GRUCell", "LSTM", "LSTMCell",
     # wrappers
     "TimeDistributed", "Bidirectional",
+    "Embedding", "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum",
+    "Minimum", "Concatenate", "Dot", "add", "subtract", "multiply", "average", "maximum",
+    "minimum", "concatenate", "dot", "LeakyReLU", "PReLU", "ELU", "ThresholdedReLU", "Softmax",
+    "ReLU", "GaussianNoise", "GaussianDropout", "AlphaDropout", "LocallyConnected1D",
+    "LocallyConnected2D",
 ]

@@ -177,7 +177,7 @@ def layer_test(layer_cls, kwargs=None, input_shape=None, input_data=None, *,
     if run_training_check and layer.trainable_weights:
         upstream = [Tensor(rng.standard_normal(v.shape).astype(v.dtype)) for v in values]
         with GradientTape() as tape:
-            out = _as_list(layer(inputs, training=True, **call_kwargs))
+            out = _as_list(layer(inputs, **{**call_kwargs, "training": True}))
             loss = sum((o * g).sum() for o, g in zip(out, upstream))
             for penalty in layer.losses:
                 loss = loss + penalty
