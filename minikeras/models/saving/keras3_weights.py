@@ -198,19 +198,21 @@ def optimizer_state_to_keras3(optimizer):
     return arrays
 
 
-def optimizer_state_from_keras3(optimizer, arrays, variables):
+def optimizer_state_from_keras3(optimizer, arrays, variables, with_learning_rate=True):
     """minikeras' ``get_weights()`` order from Keras 3's optimizer vars, or None if it does not fit.
 
-    A slot Keras 3 does not keep (SGD's moments without momentum) starts at zero.
+    ``with_learning_rate=False`` reads tf.keras 2.11+'s layout, the same without the learning
+    rate. A slot Keras 3 does not keep (SGD's moments without momentum) starts at zero.
     """
     n_variables = len(variables)
     groups = _slot_groups(optimizer)
-    if groups is None or len(arrays) < 2:
+    first_slot = 2 if with_learning_rate else 1
+    if groups is None or len(arrays) < first_slot:
         return None
-    expected = 2 + sum(len(group) for group in groups) * n_variables
+    expected = first_slot + sum(len(group) for group in groups) * n_variables
     if len(arrays) != expected:
         return None
-    slots, position = {}, 2
+    slots, position = {}, first_slot
     for group in groups:
         for v in range(n_variables):
             for name in group:

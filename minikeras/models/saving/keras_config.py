@@ -52,6 +52,13 @@ _OBJECT_MODULES = {"_initializer": "keras.initializers", "_regularizer": "keras.
                    "_constraint": "keras.constraints"}
 _KERAS3_INITIALIZER_NAMES = {"IdentityInitializer": "Identity", "STFTInitializer": None}
 _NESTED_LAYER_KEYS = ("layer", "backward_layer", "cell")
+# Keras 3 layers whose constructors refuse arguments Keras 2's config holds (at these values
+# they change nothing, so they are left out of a Keras 3 config).
+_KERAS3_REFUSES = {
+    "SpatialDropout1D": {"trainable": True, "noise_shape": None, "data_format": "channels_last"},
+    "SpatialDropout2D": {"trainable": True, "noise_shape": None},
+    "SpatialDropout3D": {"trainable": True, "noise_shape": None},
+}
 
 
 def snake_case(name):
@@ -256,18 +263,21 @@ def _object_from_keras(value, key, class_name):
 
 
 def _drop_unknown_arguments(class_name, config, custom_objects):
+    from minikeras.layers.base_layer import Layer
+
     cls = _minikeras_layer_class(class_name, custom_objects)
-    if cls is None:
-        return config
+    if cls is None or cls.from_config.__func__ is not Layer.from_config.__func__:
+        return config  # a custom layer, or a layer that reads its own config (Lambda)
+    own = _own_arguments(cls)
     accepted = _accepted_arguments(cls)
-    if accepted is None:
-        return config
     result = {}
     for key, value in config.items():
-        if key in accepted:
+        if key in own:
             result[key] = value
         elif key in _NEUTRAL_KERAS3_ARGUMENTS and _same(value, _NEUTRAL_KERAS3_ARGUMENTS[key]):
-            continue
+            continue  # a Keras 3 argument at the value that behaves as Keras 2
+        elif key in accepted:
+            result[key] = value
         elif key in ("module", "registered_name", "build_config", "compile_config", "shared_object_id"):
             continue
         else:
@@ -289,6 +299,15 @@ def _minikeras_layer_class(class_name, custom_objects):
         return _layer_class(class_name, custom_objects)
     except ValueError:
         return None
+
+
+def _own_arguments(cls):
+    """The named arguments of ``cls.__init__`` itself, and the base Layer's keywords."""
+    from minikeras.layers.base_layer import _BASE_KWARGS
+
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return set(_BASE_KWARGS) | {p.name for p in parameters
+                                if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL) and p.name != "self"}
 
 
 def _accepted_arguments(cls):
@@ -436,6 +455,12 @@ def _layer_config_to_keras3(class_name, config):
         config["batch_shape"] = config.pop("batch_input_shape")
     config.pop("batch_input_shape", None)
     config.pop("input_length", None) if class_name == "Embedding" else None
+    for key, neutral in _KERAS3_REFUSES.get(class_name, {}).items():
+        if key in config and config[key] != neutral:
+            raise NotImplementedError(
+                f"{class_name} {config.get('name', '')!r}: Keras 3's {class_name} has no argument "
+                f"{key!r} (here {config[key]!r}); this model cannot be written as a Keras 3 file.")
+        config.pop(key, None)
     translated = {}
     for key, value in config.items():
         key = _RENAMED_TO_KERAS3.get((class_name, key), key)
@@ -489,6 +514,8 @@ def optimizer_from_keras(entry):
     if isinstance(entry, str):
         return {"class_name": entry, "config": {}}
     name = entry.get("class_name")
+    if isinstance(name, str) and name.startswith("Custom>"):  # tf.keras 2.11+ registers its own
+        name = name[len("Custom>"):]
     if name not in _OPTIMIZERS:
         raise NotImplementedError(f"The optimizer {name!r} of this file has no minikeras equivalent.")
     config = dict(entry.get("config") or {})
@@ -504,7 +531,7 @@ def optimizer_from_keras(entry):
             raise NotImplementedError(f"{name}: InverseTimeDecay with decay_steps != 1 has no Keras 2 equivalent.")
         learning_rate = schedule["initial_learning_rate"]
     if learning_rate is not None:
-        result["learning_rate"] = float(learning_rate)
+        result["learning_rate"] = _shortest_float(learning_rate)
     if config.pop("global_clipnorm", None) is not None:
         result["clipnorm"] = entry["config"]["global_clipnorm"]
     for key, value in config.items():
@@ -516,6 +543,15 @@ def optimizer_from_keras(entry):
                 continue
         result[key] = value
     return {"class_name": name, "config": result}
+
+
+def _shortest_float(value):
+    """A float written by a float32 framework, as its shortest decimal (0.01, not 0.0099999998)."""
+    import numpy as np
+
+    value = float(value)
+    shortest = float(repr(np.float32(value)).replace("np.float32(", "").rstrip(")"))
+    return shortest if float(np.float32(shortest)) == float(np.float32(value)) else value
 
 
 def _check_neutral_optimizer_argument(name, key, value):

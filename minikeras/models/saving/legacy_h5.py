@@ -21,6 +21,7 @@ import numpy as np
 
 from minikeras.models.saving import keras_config, native
 from minikeras.models.saving.h5_io import open_h5, read_array, require_h5py, write_h5
+from minikeras.models.saving.keras3_weights import optimizer_state_from_keras3
 
 __all__ = ["save_model", "save_weights", "load_model", "load_weights"]
 
@@ -48,7 +49,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
             state = model.optimizer.get_weights()
             group = f.create_group("optimizer_weights")
             names = [f"training/{type(model.optimizer).__name__}/Variable_{i}:0" for i in range(len(state))]
-            group.attrs["weight_names"] = [n.encode("utf-8") for n in names]
+            _write_names(group, "weight_names", names)
             for name, value in zip(names, state):
                 group.create_dataset(name, data=np.asarray(value))
 
@@ -86,15 +87,41 @@ def save_weights(model, filepath, overwrite=True):
 
 
 def _write_layers(group, model):
-    group.attrs["layer_names"] = [layer.name.encode("utf-8") for layer in model.layers]
+    _write_names(group, "layer_names", [layer.name for layer in model.layers])
     group.attrs["backend"] = BACKEND_WRITTEN
     group.attrs["keras_version"] = KERAS_VERSION_WRITTEN
     for layer in model.layers:
         layer_group = group.create_group(layer.name)
         names = _weight_names(layer)
-        layer_group.attrs["weight_names"] = [n.encode("utf-8") for n in names]
+        _write_names(layer_group, "weight_names", names)
         for name, weight in zip(names, native._weights_of(layer)):
             layer_group.create_dataset(name, data=np.asarray(weight.numpy()))
+
+
+HDF5_ATTRIBUTE_LIMIT = 64000  # bytes an HDF5 object header can hold for one attribute
+
+
+def _write_names(group, key, names):
+    """Names as Keras 2 stores them: fixed-length bytes, in chunks ``key0, key1, ...`` when
+    the list would not fit in one HDF5 attribute."""
+    array = np.array([n.encode("utf-8") for n in names], dtype="S") if names else np.zeros(0, dtype="S1")
+    chunks = max(1, -(-array.nbytes // HDF5_ATTRIBUTE_LIMIT))
+    if chunks == 1:
+        group.attrs[key] = array
+        return
+    for index, part in enumerate(np.array_split(array, chunks)):
+        group.attrs[f"{key}{index}"] = part
+
+
+def _read_names(group, key):
+    """The names under ``key``, also when Keras split them into ``key0, key1, ...``."""
+    if key in group.attrs:
+        return _names(group.attrs[key])
+    names, index = [], 0
+    while f"{key}{index}" in group.attrs:
+        names.extend(_names(group.attrs[f"{key}{index}"]))
+        index += 1
+    return names
 
 
 def _weight_names(layer):
@@ -180,13 +207,13 @@ def _names(attribute):
 
 def _read_layers(group, model, filepath, by_name, skip_mismatch):
     """``[(variable, array)]`` for the weights the file gives ``model``, all checked first."""
-    if "layer_names" not in group.attrs:
+    if "layer_names" not in group.attrs and "layer_names0" not in group.attrs:
         raise ValueError(f"Cannot load {filepath!r}: it is not a Keras HDF5 weights file (no 'layer_names').")
     stored = []
-    for name in _names(group.attrs["layer_names"]):
+    for name in _read_names(group, "layer_names"):
         if name not in group:
             raise ValueError(f"Cannot load {filepath!r}: layer {name!r} is listed but its group is missing.")
-        weight_names = _names(group[name].attrs.get("weight_names"))
+        weight_names = _read_names(group[name], "weight_names")
         if weight_names:
             stored.append((name, weight_names))
     layers = [layer for layer in model.layers if native._weights_of(layer)]
@@ -243,9 +270,17 @@ def _compile(model, training_config, custom_objects, optimizer_group, filepath):
         return
     if optimizer_group is None:
         return
-    names = _names(optimizer_group.attrs.get("weight_names"))
+    names = _read_names(optimizer_group, "weight_names")
     try:
         state = [read_array(optimizer_group[n], None, f"optimizer weight {n!r}", filepath) for n in names]
+        if names and names[0].split("/")[-1].startswith("iteration:") or \
+                len(names) > 1 and names[0].endswith("iteration") and "learning_rate" in names[1]:
+            # tf.keras 2.11+ ("iteration:0", then each variable's slots) or Keras 3's
+            # legacy writer (the same with the learning rate second)
+            state = optimizer_state_from_keras3(model.optimizer, state, model.trainable_weights,
+                                                with_learning_rate=not names[0].endswith(":0"))
+            if state is None:
+                raise ValueError("its slots are laid out for another optimizer or model")
         model.optimizer.build(model.trainable_weights)
         model.optimizer.set_weights(state)
     except (KeyError, ValueError) as error:
