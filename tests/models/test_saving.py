@@ -233,7 +233,7 @@ def test_an_interrupted_save_leaves_the_previous_file_intact(tmp_path, monkeypat
         file.write(b"PK\x03\x04 half an archive")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(saving.np, "savez", interrupted)
+    monkeypatch.setattr(np, "savez", interrupted)
     with pytest.raises(KeyboardInterrupt):
         mlp().save_weights(str(path))
     assert path.read_bytes() == previous

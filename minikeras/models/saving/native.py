@@ -38,12 +38,12 @@ refuse it unless the caller passes ``safe_mode=False`` (or gives the function in
 """
 import json
 import os
-import tempfile
 import zipfile
 
 import numpy as np
 
 from minikeras.models.registry import deserialize_layer
+from minikeras.utils.io_utils import atomic_write
 
 __all__ = [
     "save_model", "load_model", "save_weights", "load_weights", "model_from_json",
@@ -140,42 +140,7 @@ def _json_bytes(value):
 
 
 def _write_atomically(filepath, entries, overwrite):
-    filepath = os.fspath(filepath)
-    if not isinstance(filepath, str) or not filepath:
-        raise ValueError(f"Cannot save: the file path must be a non-empty string, received {filepath!r}.")
-    if os.path.isdir(filepath):
-        raise ValueError(f"Cannot save to {filepath!r}: it is a directory; give a file path.")
-    if not overwrite and os.path.exists(filepath):
-        raise ValueError(f"Not saving: {filepath!r} already exists and overwrite=False.")
-    folder = os.path.dirname(os.path.abspath(filepath))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"Cannot save to {filepath!r}: the folder {folder!r} does not exist.")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(filepath)}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as f:
-            np.savez(f, **entries)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, filepath)
-    except BaseException:  # also KeyboardInterrupt: never leave a half-written file behind
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder):
-    # Make the rename itself durable (POSIX); not possible on every platform.
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    atomic_write(filepath, lambda f: np.savez(f, **entries), overwrite=overwrite)
 
 
 # --- reading ------------------------------------------------------------------------------------
