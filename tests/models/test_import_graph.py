@@ -15,6 +15,13 @@ import minikeras.models
 
 MODELS_DIR = pathlib.Path(minikeras.models.__file__).parent
 MODULES = sorted(p.stem for p in MODELS_DIR.glob("*.py") if p.stem != "__init__")
+PACKAGES = sorted(p.name for p in MODELS_DIR.iterdir() if (p / "__init__.py").is_file())
+
+
+def _files_of(name):
+    """A module is its file; a subpackage (``saving/``) counts as one node: all its files."""
+    folder = MODELS_DIR / name
+    return sorted(folder.glob("*.py")) if folder.is_dir() else [MODELS_DIR / f"{name}.py"]
 
 
 def _imported_models_modules(path):
@@ -25,7 +32,7 @@ def _imported_models_modules(path):
             if node.module.startswith("minikeras.models."):
                 found.add(node.module.split(".")[2])
             elif node.module == "minikeras.models":
-                found.update(alias.name for alias in node.names if alias.name in MODULES)
+                found.update(alias.name for alias in node.names if alias.name in MODULES + PACKAGES)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("minikeras.models."):
@@ -34,7 +41,8 @@ def _imported_models_modules(path):
 
 
 def test_the_models_import_graph_has_no_cycle():
-    graph = {name: _imported_models_modules(MODELS_DIR / f"{name}.py") - {name} for name in MODULES}
+    graph = {name: set().union(*(_imported_models_modules(f) for f in _files_of(name))) - {name}
+             for name in MODULES + PACKAGES}
     state = {}
 
     def visit(name, path):
@@ -48,7 +56,7 @@ def test_the_models_import_graph_has_no_cycle():
             visit(imported, path + [name])
         state[name] = "done"
 
-    for name in MODULES:
+    for name in MODULES + PACKAGES:
         visit(name, [])
 
 
@@ -63,7 +71,7 @@ def test_each_models_module_imports_alone_in_a_fresh_interpreter():
         name: subprocess.Popen([sys.executable, "-c", f"import minikeras.models.{name}"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                cwd=str(MODELS_DIR.parent.parent))
-        for name in MODULES
+        for name in MODULES + PACKAGES
     }
     failures = {}
     for name, run in runs.items():

@@ -34,11 +34,9 @@ def weight_groups(model):
 
 
 def _walk_model(model, prefix, groups):
-    from minikeras.models.sequential import Sequential
-
     counters = {}
     layers = model.layers
-    if isinstance(model, Sequential):
+    if getattr(model, "_is_sequential", False):
         layers = [layer for layer in layers if type(layer).__name__ != "InputLayer"]
     for layer in layers:
         name = snake_case(keras3_class_name(layer))
@@ -52,9 +50,8 @@ def _walk_model(model, prefix, groups):
 
 def _walk_layer(layer, path, groups):
     from minikeras.layers.base_layer import Layer
-    from minikeras.models.functional import Model
 
-    if isinstance(layer, Model):
+    if getattr(layer, "_is_model", False):
         groups.append((f"{path}/vars", layer, []))
         _walk_model(layer, f"{path}/", groups)
         return

@@ -78,10 +78,8 @@ def snake_case(name):
 
 def keras3_class_name(layer):
     """The class name Keras 3 gives ``layer`` (a functional ``Model`` is ``Functional``)."""
-    from minikeras.models.functional import Model
-    from minikeras.models.sequential import Sequential
-
-    if isinstance(layer, Model) and not isinstance(layer, Sequential) and type(layer) is Model:
+    if getattr(layer, "_is_model", False) and not getattr(layer, "_is_sequential", False) \
+            and type(layer).__name__ == "Model":
         return "Functional"
     return type(layer).__name__
 
@@ -332,16 +330,12 @@ def model_config_to_keras3(model):
 
 
 def _is_model(layer):
-    from minikeras.models.functional import Model
-
-    return isinstance(layer, Model)
+    return getattr(layer, "_is_model", False)
 
 
 def _layer_to_keras3(layer, config=None):
-    from minikeras.models.sequential import Sequential
-
     class_name = keras3_class_name(layer)
-    if isinstance(layer, Sequential):
+    if getattr(layer, "_is_sequential", False):
         body = _sequential_to_keras3(layer)
         module = "keras"
     elif class_name == "Functional":

@@ -126,9 +126,7 @@ def _read_names(group, key):
 
 def _weight_names(layer):
     """Keras 2's ``"<layer>/<weight>:0"`` names; a nested model names its own layers' weights."""
-    from minikeras.models.functional import Model
-
-    if isinstance(layer, Model):
+    if getattr(layer, "_is_model", False):
         owners = {}
         for sublayer in layer.layers:
             for weight in sublayer.weights:
