@@ -45,6 +45,7 @@ _NEUTRAL_KERAS3_ARGUMENTS = {
     "seed": (None,), "mask_zero": (False,), "weights": (None,), "embeddings_constraint": (None,),
     "tile_multiple": (None,), "gamma_regularizer": (None,), "beta_regularizer": (None,),
     "autocast": (True,), "data_format": (None, "channels_last"),
+    "renorm_clipping": (None,), "renorm_momentum": (0.99,),
 }
 _RENAMED_FROM_KERAS3 = {("LeakyReLU", "negative_slope"): "alpha"}
 _RENAMED_TO_KERAS3 = {(cls, new): old for (cls, old), new in _RENAMED_FROM_KERAS3.items()}
@@ -220,7 +221,21 @@ def _layer_config_from_keras(class_name, config, custom_objects):
         elif key == "activation" and value == "hard_sigmoid" or key == "recurrent_activation" and value == "hard_sigmoid":
             pass  # the name is the same; minikeras computes Keras 2's formula (see _warn_hard_sigmoid)
         translated[key] = value
+    if class_name == "Bidirectional" and _is_default_backward_layer(translated):
+        translated.pop("backward_layer")  # the mirror of `layer` Keras 3 always writes
     return _drop_unknown_arguments(class_name, translated, custom_objects)
+
+
+def _is_default_backward_layer(config):
+    """Whether Bidirectional's ``backward_layer`` is ``layer`` run backwards (Keras 2's only kind)."""
+    forward, backward = config.get("layer"), config.get("backward_layer")
+    if not isinstance(forward, dict) or not isinstance(backward, dict):
+        return backward is None
+    ignore = ("name", "go_backwards")
+    same = {k: v for k, v in forward["config"].items() if k not in ignore} == \
+           {k: v for k, v in backward["config"].items() if k not in ignore}
+    return same and forward["class_name"] == backward["class_name"] and \
+        bool(backward["config"].get("go_backwards")) != bool(forward["config"].get("go_backwards"))
 
 
 def _check_lambda_function(config):
@@ -261,11 +276,9 @@ def _object_from_keras(value, key, class_name):
 
 
 def _drop_unknown_arguments(class_name, config, custom_objects):
-    from minikeras.layers.base_layer import Layer
-
     cls = _minikeras_layer_class(class_name, custom_objects)
-    if cls is None or cls.from_config.__func__ is not Layer.from_config.__func__:
-        return config  # a custom layer, or a layer that reads its own config (Lambda)
+    if cls is None or class_name == "Lambda" or class_name in custom_objects:
+        return config  # a custom layer, or Lambda, which reads its own config
     own = _own_arguments(cls)
     accepted = _accepted_arguments(cls)
     result = {}
