@@ -1,54 +1,30 @@
-"""The test cases of ``kernels.check``: random geometries for every kernel, and the
+"""The test cases of ``kernels.check``: random calls of every kernel, and the
 finite-difference oracles of the backward kernels.
 
-``CASES[name](rng)`` returns one ``Case``: the float64 inputs of one call of kernel
-``name``, the shapes of the outputs it must write, and its integer arguments, drawn as the
-project's own kernel tests draw them (sizes up to 6, kernels up to 3, strides up to 3,
-dilations up to 2, pads up to 2; ``valid`` and ``same`` pooling windows; channel counts
-that cover the compiled loops' blocks of 16). A new kernel gets checked once a generator
-for it is added here.
+``CASES[name](rng, index)`` returns case number ``index``, a ``Case`` (``kernel_call.py``):
+the arguments of one call of kernel ``name`` in the order of its parameters (float64
+inputs, typed inputs such as uint8 masks, the outputs it must write, and its scalars),
+drawn as the project's own kernel tests draw them (sizes up to 6, kernels up to 3, strides up to 3, dilations up to
+2, pads up to 2; ``valid`` and ``same`` pooling windows; channel counts that cover the
+compiled loops' blocks of 16; affine maps that reach outside the image in every fill mode).
+The recurrent kernels' cases are in ``recurrent_cases.py``. A new kernel gets checked once
+a generator for it is added here. Most generators draw everything from ``rng``; those of
+the affine transform (its fill modes) and of the recurrent kernels go through their
+variants in turn with ``index``, so that a few cases meet them all.
 
-``FD_PAIRS[name](case, shape)`` gives, for a backward kernel, ``(x, upstream, forward)``:
-the gradient the kernel computes from ``upstream`` must be the derivative of
-``<forward(x), upstream>`` with respect to ``x``.
+``FD_PAIRS[name](case)`` gives, for a backward kernel, ``(xs, upstream, forward)``: the
+gradients the kernel writes from ``upstream`` (its float outputs, in order) must be the
+derivatives of ``<forward(*xs), upstream>`` with respect to each of ``xs``.
 """
-import inspect
-
 import numpy as np
 
-from minikeras import _kernels
-from minikeras._kernels import reference
+from minikeras.inspect import recurrent_cases
+from minikeras.inspect.kernel_call import Case, Fixed, Out, compiled_kernel
 from minikeras.utils import conv_utils
 
 __all__ = ["Case", "CASES", "FD_PAIRS", "FD_STEP", "finite_difference_gradient", "compiled_kernel"]
 
 FD_STEP = 1e-6
-
-# --- one call of a kernel -----------------------------------------------------------------------
-class Case:
-    """One call: ``kernel(*inputs, *outputs, *integers)``; outputs are created per call."""
-
-    def __init__(self, inputs, outputs, integers):
-        self.inputs = tuple(inputs)
-        self.outputs = tuple(outputs)      # (shape, 'float' or 'int32') per output
-        self.integers = tuple(int(v) for v in integers)
-
-    def fresh_outputs(self, dtype):
-        return [np.full(shape, -1, np.int32) if kind == "int32" else np.full(shape, np.nan, dtype)
-                for shape, kind in self.outputs]
-
-    def typed_inputs(self, dtype):
-        return [x if x.dtype == np.int32 else np.ascontiguousarray(x, dtype=dtype) for x in self.inputs]
-
-    def describe(self, name):
-        """Every argument by its parameter name: arrays by shape, integers by value."""
-        params = list(inspect.signature(getattr(reference, name)).parameters)
-        shapes = [tuple(int(n) for n in shape)
-                  for shape in [x.shape for x in self.inputs] + [s for s, _ in self.outputs]]
-        words = [f"{p} {s}" for p, s in zip(params, shapes)]
-        words += [f"{p}={v}" for p, v in zip(params[len(shapes):], self.integers)]
-        return ", ".join(words)
-
 
 # --- geometries -----------------------------------------------------------------------------------
 def _conv_geometry(rng, rank):
@@ -96,33 +72,33 @@ def _cols_shape(g):
 
 
 def _im2col(rank):
-    def cases(rng):
+    def cases(rng, index=0):
         g = _conv_geometry(rng, rank)
         x = _normal(rng, (g["N"], *g["size"], g["C"]))
-        return Case([x], [(_cols_shape(g), "float")], g["integers"])
+        return Case(x, Out(_cols_shape(g)), *g["integers"])
     return cases
 
 
 def _col2im(rank):
-    def cases(rng):
+    def cases(rng, index=0):
         g = _conv_geometry(rng, rank)
         cols = _normal(rng, _cols_shape(g))
-        return Case([cols], [((g["N"], *g["size"], g["C"]), "float")], g["integers"])
+        return Case(cols, Out((g["N"], *g["size"], g["C"])), *g["integers"])
     return cases
 
 
 def _depthwise(which):
-    def cases(rng):
+    def cases(rng, index=0):
         g = _conv_geometry(rng, 2)
         # The compiled loops work on blocks of 16 channels: cover whole blocks and the rest.
         N, C, (KH, KW) = g["N"], g["C"] + 16 * int(rng.integers(0, 3)), g["kernel"]
         x, kernel = _normal(rng, (N, *g["size"], C)), _normal(rng, (KH, KW, C))
         dout = _normal(rng, (N, *g["out"], C))
         if which == "forward":
-            return Case([x, kernel], [((N, *g["out"], C), "float")], g["integers"])
+            return Case(x, kernel, Out((N, *g["out"], C)), *g["integers"])
         if which == "input":
-            return Case([dout, kernel], [(x.shape, "float")], g["integers"])
-        return Case([x, dout], [((N, KH, KW, C), "float")], g["integers"])
+            return Case(dout, kernel, Out(x.shape), *g["integers"])
+        return Case(x, dout, Out((N, KH, KW, C)), *g["integers"])
     return cases
 
 
@@ -131,58 +107,70 @@ def _rows_and_amounts(rng, crop):
     amounts = [tuple(int(v) for v in rng.integers(0, 4, 2)) for _ in range(3)]
     grown = shape[:1] + tuple(s + b + a for s, (b, a) in zip(shape[1:], amounts))
     before = [b for b, _ in amounts]
-    return (Case([_normal(rng, grown)], [(shape, "float")], before) if crop
-            else Case([_normal(rng, shape)], [(grown, "float")], before))
+    return (Case(_normal(rng, grown), Out(shape), *before) if crop
+            else Case(_normal(rng, shape), Out(grown), *before))
 
 
 def _nearest(backward):
-    def cases(rng):
+    def cases(rng, index=0):
         shape = tuple(int(v) for v in rng.integers(1, 5, 5))
         factors = tuple(int(v) for v in rng.integers(1, 4, 3))
         big = (shape[0], shape[1] * factors[0], shape[2] * factors[1], shape[3] * factors[2], shape[4])
         if backward:
-            return Case([_normal(rng, big)], [(shape, "float")], factors)
-        return Case([_normal(rng, shape)], [(big, "float")], factors)
+            return Case(_normal(rng, big), Out(shape), *factors)
+        return Case(_normal(rng, shape), Out(big), *factors)
     return cases
 
 
 def _bilinear(backward):
-    def cases(rng):
+    def cases(rng, index=0):
         # Any output size: enlarging, shrinking and sizes that are not multiples.
         shape = (int(rng.integers(1, 3)), int(rng.integers(1, 6)), int(rng.integers(1, 6)),
                  int(rng.integers(1, 4)))
         out = (shape[0], int(rng.integers(1, 10)), int(rng.integers(1, 10)), shape[3])
         if backward:
-            return Case([_normal(rng, out)], [(shape, "float")], ())
-        return Case([_normal(rng, shape)], [(out, "float")], ())
+            return Case(_normal(rng, out), Out(shape))
+        return Case(_normal(rng, shape), Out(out))
     return cases
 
 
-def _max_pool(rng):
+def _max_pool(rng, index=0):
     g = _pool_geometry(rng)
-    return Case([_distinct(rng, g["x"])], [(g["out"], "float"), (g["out"], "int32")], g["integers"])
+    return Case(_distinct(rng, g["x"]), Out(g["out"]), Out(g["out"], "int32"), *g["integers"])
 
 
-def _max_pool_backward(rng):
+def _max_pool_backward(rng, index=0):
     g = _pool_geometry(rng)
     x = _distinct(rng, g["x"])
     out, argmax = np.empty(g["out"]), np.empty(g["out"], np.int32)
     compiled_kernel("max_pool_3d")(x, out, argmax, *g["integers"])
     n, c = g["x"][0], g["x"][-1]
     flat_out, flat_x = (n, int(np.prod(g["out"][1:-1])), c), (n, int(np.prod(g["x"][1:-1])), c)
-    case = Case([_normal(rng, flat_out), argmax.reshape(flat_out)], [(flat_x, "float")], ())
+    case = Case(_normal(rng, flat_out), argmax.reshape(flat_out), Out(flat_x))
     case.pool = g  # for the finite-difference check
     case.x = x
     return case
 
 
 def _avg_pool(backward):
-    def cases(rng):
+    def cases(rng, index=0):
         g = _pool_geometry(rng)
         if backward:
-            return Case([_normal(rng, g["out"])], [(g["x"], "float")], g["integers"])
-        return Case([_normal(rng, g["x"])], [(g["out"], "float")], g["integers"])
+            return Case(_normal(rng, g["out"]), Out(g["x"]), *g["integers"])
+        return Case(_normal(rng, g["x"]), Out(g["out"]), *g["integers"])
     return cases
+
+
+def _affine(rng, index=0):
+    # Linear parts up to ~2x and offsets that reach well outside the image, any output size.
+    N, H, W, C = (int(v) for v in rng.integers(1, (3, 7, 7, 4)))
+    x = _normal(rng, (N, H, W, C))
+    matrices = np.concatenate([rng.standard_normal((N, 2, 2)) * 1.5,
+                               rng.standard_normal((N, 2, 1)) * 5], axis=2)
+    OH, OW = (int(v) for v in rng.integers(1, 8, 2))
+    mode = index % 4   # FILL_CONSTANT, FILL_NEAREST, FILL_REFLECT, FILL_WRAP in turn
+    cval = float(rng.choice([-1, 1]) * rng.integers(1, 9)) / 4  # not 0: an ignored cval shows
+    return Case(x, Out((N, OH, OW, C)), Fixed(matrices), mode, cval)
 
 
 CASES = {
@@ -191,40 +179,34 @@ CASES = {
     "depthwise_conv2d": _depthwise("forward"),
     "depthwise_conv2d_backward_input": _depthwise("input"),
     "depthwise_conv2d_backward_kernel": _depthwise("kernel"),
-    "zero_pad_3d": lambda rng: _rows_and_amounts(rng, crop=False),
-    "crop_3d": lambda rng: _rows_and_amounts(rng, crop=True),
+    "zero_pad_3d": lambda rng, index=0: _rows_and_amounts(rng, crop=False),
+    "crop_3d": lambda rng, index=0: _rows_and_amounts(rng, crop=True),
     "upsample_nearest_3d": _nearest(False), "upsample_nearest_3d_backward": _nearest(True),
     "upsample_bilinear_2d": _bilinear(False), "upsample_bilinear_2d_backward": _bilinear(True),
     "max_pool_3d": _max_pool, "max_pool_3d_backward": _max_pool_backward,
     "avg_pool_3d": _avg_pool(False), "avg_pool_3d_backward": _avg_pool(True),
+    "affine_transform_2d": _affine,
+    **recurrent_cases.CASES,
 }
-"""Kernel name -> ``f(rng)`` returning one random ``Case`` (float64 inputs)."""
+"""Kernel name -> ``f(rng, index=0)`` returning one random ``Case``."""
 
 
 # --- finite differences for the backward kernels ---------------------------------------------------
-def compiled_kernel(name):
-    """The project's compiled kernel ``name`` (the twin where none is compiled)."""
-    for module in _kernels._compiled:
-        if hasattr(module, name):
-            return getattr(module, name)
-    return getattr(reference, name)
-
-
 def _fd_pairs():
-    """Backward kernel -> (which input is the upstream, forward(x, case) -> y, x of the case)."""
-    def depthwise_input(case, dx_shape):
+    """Backward kernel -> ``f(case)`` returning ``(xs, upstream, forward)``."""
+    def depthwise_input(case):
         dout, kernel = case.inputs
-        x = np.random.default_rng(7).standard_normal(dx_shape)
+        x = np.random.default_rng(7).standard_normal(case.outputs[0].shape)
 
         def forward(v):
             out = np.empty(dout.shape)
-            compiled_kernel("depthwise_conv2d")(v, kernel, out, *case.integers)
+            compiled_kernel("depthwise_conv2d")(v, kernel, out, *case.scalars)
             return out
-        return x, dout, forward
+        return (x,), dout, forward
 
-    def depthwise_kernel(case, dk_shape):
+    def depthwise_kernel(case):
         x, dout = case.inputs
-        N = x.shape[0]
+        N, dk_shape = x.shape[0], case.outputs[0].shape
         kernel = np.random.default_rng(7).standard_normal(dk_shape[1:])
 
         # The output holds one kernel gradient per example: differentiate example by example
@@ -233,24 +215,24 @@ def _fd_pairs():
             total = np.empty(dout.shape)
             for n in range(N):
                 out = np.empty((1,) + dout.shape[1:])
-                compiled_kernel("depthwise_conv2d")(x[n:n + 1], stack[n], out, *case.integers)
+                compiled_kernel("depthwise_conv2d")(x[n:n + 1], stack[n], out, *case.scalars)
                 total[n] = out[0]
             return total
-        return np.broadcast_to(kernel, dk_shape).copy(), dout, forward
+        return (np.broadcast_to(kernel, dk_shape).copy(),), dout, forward
 
     def linear(forward_name):
-        def make(case, x_shape):
+        def make(case):
             upstream = case.inputs[0]
-            x = np.random.default_rng(7).standard_normal(x_shape)
+            x = np.random.default_rng(7).standard_normal(case.outputs[0].shape)
 
             def forward(v):
                 out = np.empty(upstream.shape)
-                compiled_kernel(forward_name)(v, out, *case.integers)
+                compiled_kernel(forward_name)(v, out, *case.scalars)
                 return out
-            return x, upstream, forward
+            return (x,), upstream, forward
         return make
 
-    def max_pool(case, flat_x):
+    def max_pool(case):
         g, x0 = case.pool, case.x
         upstream = case.inputs[0]
 
@@ -258,7 +240,7 @@ def _fd_pairs():
             out, argmax = np.empty(g["out"]), np.empty(g["out"], np.int32)
             compiled_kernel("max_pool_3d")(v.reshape(g["x"]), out, argmax, *g["integers"])
             return out.reshape(upstream.shape)
-        return x0.reshape(flat_x), upstream, forward
+        return (x0.reshape(case.outputs[0].shape),), upstream, forward
 
     return {
         "col2im_2d": linear("im2col_2d"), "col2vol_3d": linear("vol2col_3d"),
@@ -268,6 +250,7 @@ def _fd_pairs():
         "upsample_bilinear_2d_backward": linear("upsample_bilinear_2d"),
         "max_pool_3d_backward": max_pool,
         "avg_pool_3d_backward": linear("avg_pool_3d"),
+        **recurrent_cases.FD_PAIRS,
     }
 
 
@@ -275,6 +258,8 @@ FD_PAIRS = _fd_pairs()
 
 
 def finite_difference_gradient(x, upstream, forward):
+    """The central differences ``(L(x + h e_i) - L(x - h e_i)) / 2h`` of ``L = <forward(x),
+    upstream>`` for every element i of ``x`` (changed in place, then put back)."""
     grad = np.empty_like(x)
     flat, out = x.reshape(-1), grad.reshape(-1)
     for i in range(flat.size):

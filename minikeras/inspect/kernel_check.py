@@ -2,20 +2,21 @@
 
 A kernel is checked the way the project's own kernel tests check the compiled loops:
 
-1. **agreement with the twin**: on many small geometries (sizes, kernels, strides,
-   dilations, pads, ``valid`` and ``same`` pooling windows), in float32 and float64, the
-   module's function and the plain-Python twin in ``minikeras/_kernels/reference.py`` are
-   called on the same inputs. Outputs start as NaN (argmax as -1), so an element the
-   kernel forgets to write is caught. (The twins themselves are checked against the
-   compiled loops.)
-2. **finite differences** for a backward kernel: in float64, each element of the
+1. **agreement with the twin**: on many small random calls (sizes, kernels, strides,
+   dilations, pads, ``valid`` and ``same`` pooling windows, affine maps and fill modes,
+   time masks and recurrent dropout), in float32 and float64, the module's function and
+   the plain-Python twin in ``minikeras/_kernels/reference.py`` are called on the same
+   inputs. Outputs start as NaN (argmax as -1), so an element the kernel forgets to write
+   is caught. (The twins themselves are checked against the compiled loops.)
+2. **finite differences** for a backward kernel: in float64, each element of every
    gradient it returns must equal the central difference
    ``(L(x + h e_i) - L(x - h e_i)) / 2h`` of ``L(x) = <forward(x), upstream>``, with the
    project's compiled forward kernel. This does not trust any backward kernel at all.
 
-The geometries and the finite-difference oracles are in ``kernel_cases.py``. The report
+The cases and the finite-difference oracles are in ``kernel_cases.py`` (the recurrent
+kernels' in ``recurrent_cases.py``), one call described by a ``kernel_call.Case``. The report
 prints one line per kernel: ``pass`` with the number of cases, or the first
-failing case with every argument (arrays by shape, integers by value) and the largest
+failing case with every argument (arrays by shape, scalars by value) and the largest
 difference; ``report.ok`` is True when every checked kernel passed.
 
 Example:
@@ -29,15 +30,12 @@ Example:
       zero_pad_3d    pass (24 cases)
       crop_3d        pass (24 cases)
 """
-import inspect
-
 import numpy as np
 
 from minikeras import _kernels
 from minikeras._kernels import reference
-from minikeras.inspect.kernel_cases import (
-    CASES, FD_PAIRS, compiled_kernel, finite_difference_gradient,
-)
+from minikeras.inspect.kernel_call import compiled_kernel
+from minikeras.inspect.kernel_cases import CASES, FD_PAIRS, finite_difference_gradient
 
 __all__ = ["check", "KernelReport", "KernelResult", "CASES", "FD_PAIRS"]
 
@@ -173,7 +171,7 @@ def _check_one(name, function, twin, count, seed):
     rng = np.random.default_rng(seed)
     done = 0
     for index in range(count):
-        case = CASES[name](rng)
+        case = CASES[name](rng, index)
         for dtype in DTYPES:
             failure = _compare(name, function, twin, case, dtype)
             if failure:
@@ -190,8 +188,8 @@ def _check_one(name, function, twin, count, seed):
 
 
 def _call(function, case, dtype):
-    outputs = case.fresh_outputs(dtype)
-    function(*case.typed_inputs(dtype), *outputs, *case.integers)
+    arguments, outputs = case.arguments_for(dtype)
+    function(*arguments)
     return outputs
 
 
@@ -201,8 +199,7 @@ def _compare(name, function, twin, case, dtype):
         actual = _call(function, case, dtype)
     except Exception as error:  # a student's kernel may fail in any way: report it
         return f"raised {type(error).__name__}: {error}"
-    params = list(inspect.signature(getattr(reference, name)).parameters)[len(case.inputs):]
-    for param, a, e in zip(params, actual, expected):
+    for param, a, e in zip(case.output_names(name), actual, expected):
         message = _difference(param, a, e, TOLERANCE[dtype] if e.dtype.kind == "f" else {})
         if message:
             return message
@@ -228,12 +225,18 @@ def _difference(param, actual, expected, tolerance):
 
 
 def _finite_differences(name, function, case):
-    out_shape = case.outputs[0][0]
-    x, upstream, forward = FD_PAIRS[name](case, out_shape)
-    numeric = finite_difference_gradient(np.array(x, dtype=np.float64), upstream, forward)
+    """Every float output of the backward kernel against central differences of its oracle."""
+    xs, upstream, forward = FD_PAIRS[name](case)
     try:
-        analytic = _call(function, case, np.float64)[0]
+        analytic = [a for a in _call(function, case, np.float64) if a.dtype.kind == "f"]
     except Exception as error:
         return f"raised {type(error).__name__}: {error}"
-    return _difference(list(inspect.signature(getattr(reference, name)).parameters)[len(case.inputs)],
-                       analytic, numeric, FD_TOLERANCE)
+    params = [p for p, out in zip(case.output_names(name), case.outputs) if out.kind == "float"]
+    for i, (param, gradient) in enumerate(zip(params, analytic)):
+        x = np.array(xs[i], dtype=np.float64)
+        numeric = finite_difference_gradient(
+            x, upstream, lambda v, i=i: forward(*xs[:i], v, *xs[i + 1:]))
+        message = _difference(param, gradient, numeric, FD_TOLERANCE)
+        if message:
+            return message
+    return None

@@ -1,12 +1,31 @@
 """kernels.use(module), kernels.active() and kernels.check(module)."""
+import glob
+import importlib
+import inspect
+import os
 import types
 
 import numpy as np
 import pytest
 
-from minikeras import kernels, layers
+from minikeras import GradientTape, kernels, layers
+from minikeras import _kernels
 from minikeras._kernels import reference
 from minikeras.inspect import kernel_check
+from minikeras.inspect.kernel_call import Out
+
+
+def compiled_kernels():
+    """The public functions of every compiled module built from a .pyx of minikeras/_kernels."""
+    names = []
+    for source in sorted(glob.glob(os.path.join(os.path.dirname(_kernels.__file__), "*.pyx"))):
+        module = importlib.import_module("minikeras._kernels." + os.path.basename(source)[:-4])
+        names += [name for name, value in vars(module).items()
+                  if not name.startswith("_") and inspect.isroutine(value)]
+    return names
+
+
+COMPILED = compiled_kernels()
 
 
 def student_module(**functions):
@@ -51,7 +70,43 @@ def test_use_a_module_switches_only_the_kernels_it_defines():
     assert calls == [(1, 5, 5, 1)]
     assert kernels.current_backend() == "cython"
     assert set(kernels.active().values()) == {"cython"}
-    assert set(kernels.active()) == set(kernel_check.CASES)
+    assert set(kernels.active()) == set(kernel_check.CASES) == set(COMPILED)
+
+
+def test_every_compiled_kernel_has_cases_and_every_backward_kernel_an_oracle():
+    assert len(COMPILED) >= 24 and sorted(kernels.kernel_names()) == sorted(COMPILED)
+    assert set(kernel_check.CASES) == set(COMPILED)
+    backward = {name for name in COMPILED if name.endswith("_backward") or name.startswith("col2")
+                or name.startswith("depthwise_conv2d_backward")}
+    assert set(kernel_check.FD_PAIRS) == backward
+
+
+def test_use_a_module_with_lstm_forward_replaces_only_it():
+    calls = []
+
+    def lstm_forward(xz, R, keep, rmask, act, ract, hs, cs, gates):
+        calls.append(xz.shape)
+        reference.lstm_forward(xz, R, keep, rmask, act, ract, hs, cs, gates)
+
+    lstm = layers.LSTM(3, return_sequences=True, dtype="float64")
+    x = np.random.default_rng(0).standard_normal((2, 4, 5))
+
+    def run():
+        with GradientTape() as tape:
+            y = lstm(x)
+            loss = (y * y).sum()
+        return y.numpy(), [g.numpy() for g in tape.gradient(loss, lstm.trainable_weights)]
+
+    expected, expected_grads = run()
+    with kernels.use(student_module(lstm_forward=lstm_forward)):
+        active = kernels.active()
+        assert active["lstm_forward"] == "module student_kernels"
+        assert {name for name, used in active.items() if used != "cython"} == {"lstm_forward"}
+        actual, grads = run()
+    assert calls == [(4, 2, 12)]  # time-major xz: (T, N, 4U)
+    np.testing.assert_allclose(actual, expected, rtol=1e-12, atol=1e-12)
+    for g, e in zip(grads, expected_grads):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
 
 
 def test_use_refuses_modules_that_do_not_fit():
@@ -67,7 +122,8 @@ def test_check_passes_the_compiled_kernels_and_their_twins():
     for module in ("cython", reference):
         report = kernels.check(module, cases=4)
         assert report.ok, str(report)
-        assert len(report.results) == 17 and report.no_cases == [] and report.not_provided == []
+        assert len(report.results) == len(COMPILED) and report.no_cases == []
+        assert report.not_provided == []
         assert all(line.split()[1] == "pass" for line in str(report).splitlines()[1:])
 
 
@@ -84,8 +140,9 @@ def test_check_fails_a_broken_module_and_names_the_case():
     for argument in ("x (", "cols (", "SH=", "SW=", "DH=", "DW=", "PT=", "PL="):
         assert argument in line, line
     assert "differs by up to" in line
-    assert "(15 other kernels are not defined by the module and were not checked" in text
-    assert "col2im_2d" in report.not_provided and len(report.not_provided) == 15
+    others = len(COMPILED) - 2
+    assert f"({others} other kernels are not defined by the module and were not checked" in text
+    assert "col2im_2d" in report.not_provided and len(report.not_provided) == others
     # The named case replays: with its PT the student's kernel really disagrees.
     failing = report["im2col_2d"].message
     assert "PT=0" not in failing
@@ -115,8 +172,9 @@ def test_finite_difference_check_accepts_the_twins_and_catches_a_wrong_gradient(
 
     def off_by_ten_percent(*args):
         getattr(reference, name)(*args)
-        out = args[len(case.inputs)]
-        out *= 1.1
+        for arg, spec in zip(args, case.arguments):
+            if isinstance(spec, Out):
+                arg *= 1.1
 
     assert "differs by up to" in kernel_check._finite_differences(name, off_by_ten_percent, case)
 
@@ -127,3 +185,68 @@ def test_check_lists_kernels_it_has_no_cases_for(monkeypatch):
     assert report.no_cases == ["crop_3d"] and report.ok
     assert "no test cases known for: crop_3d" in str(report)
     assert kernels.check(reference, kernels=["crop_3d"]).results[0].status == "no cases"
+
+
+# --- one deliberately broken version of each kernel added after the first 17 ---------------------
+def affine_ignoring_cval(x, out, matrices, mode, cval):
+    reference.affine_transform_2d(x, out, matrices, mode, 0.0)
+
+
+def simple_rnn_forward_without_dropout(xz, R, keep, rmask, act, hs):
+    reference.simple_rnn_forward(xz, R, keep, rmask[:0], act, hs)
+
+
+def simple_rnn_backward_always_tanh(dhs, R, keep, rmask, act, hs, dz, dh0):
+    reference.simple_rnn_backward(dhs, R, keep, rmask, 1, hs, dz, dh0)
+
+
+def lstm_forward_swapping_input_and_forget_gates(xz, R, keep, rmask, act, ract, hs, cs, gates):
+    U = R.shape[0]
+    order = np.r_[U:2 * U, 0:U, 2 * U:4 * U]
+    swapped = rmask[[1, 0, 2, 3]] if rmask.shape[0] else rmask
+    reference.lstm_forward(np.ascontiguousarray(xz[:, :, order]), np.ascontiguousarray(R[:, order]),
+                           keep, swapped, act, ract, hs, cs, gates)
+
+
+def lstm_backward_forgetting_dcs(dhs, dcs, R, keep, rmask, act, ract, hs, cs, gates, dz, dh0, dc0):
+    reference.lstm_backward(dhs, np.zeros_like(dcs), R, keep, rmask, act, ract, hs, cs, gates,
+                            dz, dh0, dc0)
+
+
+def gru_forward_without_recurrent_bias(xz, R, rb, keep, rmask, act, ract, reset_after, mix_dropped,
+                                       hs, gates, mh):
+    reference.gru_forward(xz, R, np.zeros_like(rb), keep, rmask, act, ract, reset_after,
+                          mix_dropped, hs, gates, mh)
+
+
+def gru_backward_ignoring_mix_dropped(dhs, R, keep, rmask, act, ract, reset_after, mix_dropped,
+                                      hs, gates, mh, dz, dh0):
+    reference.gru_backward(dhs, R, keep, rmask, act, ract, reset_after, False, hs, gates, mh,
+                           dz, dh0)
+
+
+BROKEN = {
+    "affine_transform_2d": (affine_ignoring_cval, "out differs", ["matrices (", "float64", "mode=0"]),
+    "simple_rnn_forward": (simple_rnn_forward_without_dropout, "hs differs", ["rmask (1,", "uint8"]),
+    "simple_rnn_backward": (simple_rnn_backward_always_tanh, "dz differs", ["act=", "keep ("]),
+    "lstm_forward": (lstm_forward_swapping_input_and_forget_gates, "differs", ["ract="]),
+    "lstm_backward": (lstm_backward_forgetting_dcs, "differs", ["dcs ("]),
+    "gru_forward": (gru_forward_without_recurrent_bias, "differs", ["reset_after=True"]),
+    "gru_backward": (gru_backward_ignoring_mix_dropped, "differs",
+                     ["mix_dropped=True", "rmask (3,"]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_check_fails_a_broken_new_kernel_and_names_the_case(name):
+    broken, difference, details = BROKEN[name]
+    report = kernels.check(student_module(**{name: broken}))
+    assert not report.ok and report.failed == [name]
+    line = next(line for line in str(report).splitlines() if line.split()[0] == name)
+    assert "FAIL: case" in line and "agreement with the twin" in line and difference in line, line
+    # Every argument by its name: arrays with their shapes (typed ones with their dtype),
+    # scalars (ints, floats, flags) with their values.
+    for parameter in inspect.signature(getattr(reference, name)).parameters:
+        assert f" {parameter} (" in line or f" {parameter}=" in line, (parameter, line)
+    for detail in details:
+        assert detail in line, (detail, line)
