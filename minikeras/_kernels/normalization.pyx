@@ -23,6 +23,11 @@ from cython.parallel cimport prange
 
 from minikeras._kernels.parallel cimport PARALLEL_MIN_WORK
 
+# The element-wise passes hand rows to the threads in blocks of ROWS_PER_TASK ("dynamic"),
+# so that a thread whose core another program holds takes fewer blocks (see parallel.pxd).
+cdef enum:
+    ROWS_PER_TASK = 256
+
 
 def batch_norm_sums(const floating[:, ::1] x, const double[::1] shift,
                     double[:, ::1] sums, double[:, ::1] squares):
@@ -65,7 +70,7 @@ def batch_norm_apply(const floating[:, ::1] x, const floating[::1] scale,
     cdef Py_ssize_t I = x.shape[1] // C
     cdef Py_ssize_t o, c, i
     cdef bint threads = O * C * I >= PARALLEL_MIN_WORK
-    for o in prange(O, nogil=True, schedule="static", use_threads_if=threads):
+    for o in prange(O, nogil=True, schedule="dynamic", chunksize=ROWS_PER_TASK, use_threads_if=threads):
         if I == 1:
             for c in range(C):
                 y[o, c] = x[o, c] * scale[c] + offset[c]
@@ -117,7 +122,7 @@ def batch_norm_backward_apply(const floating[:, ::1] grad, const floating[:, ::1
     cdef Py_ssize_t I = x.shape[1] // C
     cdef Py_ssize_t o, c, i, j
     cdef bint threads = O * C * I >= PARALLEL_MIN_WORK
-    for o in prange(O, nogil=True, schedule="static", use_threads_if=threads):
+    for o in prange(O, nogil=True, schedule="dynamic", chunksize=ROWS_PER_TASK, use_threads_if=threads):
         if I == 1:
             for c in range(C):
                 grad_x[o, c] = grad[o, c] * a[c] + x[o, c] * b[c] + d[c]
