@@ -430,21 +430,19 @@ def avg_pool_3d_backward(grad_out, grad_x, KD, KH, KW, SD, SH, SW, PF, PT, PL):
 # Batch normalisation family (twins of normalization.pyx)
 # ======================================================================================
 # ``O`` the axes before the channel axis, ``C`` channels, ``I`` the axes after it; arrays
-# are (O, C * I), element [o, c * I + i]. ``T`` chunks of rows, each adding into its own
-# row of the (T, C) partial sums.
+# are (O, C * I), element [o, c * I + i]; the sums are (C,) float64.
 
 
 def batch_norm_sums(x, shift, sums, squares):
-    """sums[t, c] += x[o, c, i] - shift[c]; squares[t, c] += (x[o, c, i] - shift[c])**2, o in chunk t."""
-    O, C, T = x.shape[0], shift.shape[0], sums.shape[0]
+    """sums[c] += x[o, c, i] - shift[c]; squares[c] += (x[o, c, i] - shift[c])**2."""
+    O, C = x.shape[0], shift.shape[0]
     I = x.shape[1] // C
-    for t in range(T):
-        for o in range(t * O // T, (t + 1) * O // T):
-            for c in range(C):
-                for i in range(I):
-                    v = float(x[o, c * I + i]) - shift[c]
-                    sums[t, c] += v
-                    squares[t, c] += v * v
+    for o in range(O):
+        for c in range(C):
+            for i in range(I):
+                v = float(x[o, c * I + i]) - shift[c]
+                sums[c] += v
+                squares[c] += v * v
 
 
 def batch_norm_apply(x, scale, offset, y):
@@ -458,16 +456,15 @@ def batch_norm_apply(x, scale, offset, y):
 
 
 def batch_norm_backward_sums(grad, x, mean, grad_sums, grad_x_sums):
-    """grad_sums[t, c] += g[o, c, i]; grad_x_sums[t, c] += g[o, c, i] * (x[o, c, i] - mean[c])."""
-    O, C, T = x.shape[0], mean.shape[0], grad_sums.shape[0]
+    """grad_sums[c] += g[o, c, i]; grad_x_sums[c] += g[o, c, i] * (x[o, c, i] - mean[c])."""
+    O, C = x.shape[0], mean.shape[0]
     I = x.shape[1] // C
-    for t in range(T):
-        for o in range(t * O // T, (t + 1) * O // T):
-            for c in range(C):
-                for i in range(I):
-                    g = float(grad[o, c * I + i])
-                    grad_sums[t, c] += g
-                    grad_x_sums[t, c] += g * (float(x[o, c * I + i]) - mean[c])
+    for o in range(O):
+        for c in range(C):
+            for i in range(I):
+                g = float(grad[o, c * I + i])
+                grad_sums[c] += g
+                grad_x_sums[c] += g * (float(x[o, c * I + i]) - mean[c])
 
 
 def batch_norm_backward_apply(grad, x, a, b, d, grad_x):

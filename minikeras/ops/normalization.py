@@ -26,9 +26,6 @@ from minikeras.tensor import as_tensor
 
 __all__ = ["batch_norm_training", "BatchNormTraining"]
 
-CHUNKS = 8  # rows of the partial sums: more than the threads, so a busy core does less
-
-
 def _as_rows(x, axis, dtype):
     """``x`` as a C-contiguous ``(O, C * I)`` array of ``dtype`` (the kernels' layout)."""
     outer = int(np.prod(x.shape[:axis], dtype=np.int64))
@@ -37,11 +34,10 @@ def _as_rows(x, axis, dtype):
 
 
 def _channel_sums(name, channels, *arrays):
-    """Run the reduction kernel ``name`` into (CHUNKS, C) partial sums; return their totals."""
-    chunks = max(1, min(CHUNKS, arrays[0].shape[0]))
-    partials = [np.zeros((chunks, channels)), np.zeros((chunks, channels))]
-    kernel(name)(*arrays, *partials)
-    return partials[0].sum(axis=0), partials[1].sum(axis=0)
+    """Run the reduction kernel ``name``; return its two float64 per-channel sums."""
+    totals = np.zeros(channels), np.zeros(channels)
+    kernel(name)(*arrays, *totals)
+    return totals
 
 
 class BatchNormTraining(Op):

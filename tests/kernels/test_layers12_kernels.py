@@ -17,8 +17,8 @@ def test_normalization_kernels_match_their_twins(O, C, I, dtype):
     shift, mean = rng.standard_normal(C), rng.standard_normal(C)
     coefficients = [rng.standard_normal(C).astype(dtype) for _ in range(3)]
     for name, args, outputs in [
-        ("batch_norm_sums", (x, shift), [np.zeros((3, C)), np.zeros((3, C))]),
-        ("batch_norm_backward_sums", (g, x, mean), [np.zeros((3, C)), np.zeros((3, C))]),
+        ("batch_norm_sums", (x, shift), [np.zeros(C), np.zeros(C)]),
+        ("batch_norm_backward_sums", (g, x, mean), [np.zeros(C), np.zeros(C)]),
         ("batch_norm_apply", (x, coefficients[0], coefficients[1]), [np.zeros_like(x)]),
         ("batch_norm_backward_apply", (g, x, *coefficients), [np.zeros_like(x)]),
     ]:
