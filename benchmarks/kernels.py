@@ -5,7 +5,7 @@
     python benchmarks/kernels.py -k conv2d  # only the cases whose name contains 'conv2d'
 
 Cases come from the ``cases_*.py`` modules next to this file (``cases_conv.py``,
-``cases_misc.py``; a missing module is skipped). A case module exposes
+``cases_misc.py``, ``cases_layers.py``; a missing module is skipped). A case module exposes
 ``cases(batch=128)`` returning dicts with:
 
 - ``name``: what is timed;
@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-CASE_MODULES = ("cases_conv", "cases_misc")
+CASE_MODULES = ("cases_conv", "cases_misc", "cases_layers")
 COPY_BANDWIDTH = 20e9  # bytes per second
 
 

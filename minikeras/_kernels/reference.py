@@ -720,3 +720,69 @@ def gru_backward(dhs, R, keep, rmask, act, ract, reset_after, mix_dropped, hs, g
         dz[t] = np.where(kept, np.concatenate([dz_z, dz_r, da_h], axis=1), 0.0)
         carry = np.where(kept, back, dh)
     dh0[...] = carry
+
+
+# Batch normalisation family (twins of normalization.pyx)
+# ======================================================================================
+# ``O`` the axes before the channel axis, ``C`` channels, ``I`` the axes after it; arrays
+# are (O, C * I), element [o, c * I + i]; the sums are (C,) float64.
+
+
+def batch_norm_sums(x, shift, sums, squares):
+    """sums[c] += x[o, c, i] - shift[c]; squares[c] += (x[o, c, i] - shift[c])**2."""
+    O, C = x.shape[0], shift.shape[0]
+    I = x.shape[1] // C
+    for o in range(O):
+        for c in range(C):
+            for i in range(I):
+                v = float(x[o, c * I + i]) - shift[c]
+                sums[c] += v
+                squares[c] += v * v
+
+
+def batch_norm_apply(x, scale, offset, y):
+    """y[o, c, i] = x[o, c, i] * scale[c] + offset[c]."""
+    O, C = x.shape[0], scale.shape[0]
+    I = x.shape[1] // C
+    for o in range(O):
+        for c in range(C):
+            for i in range(I):
+                y[o, c * I + i] = x[o, c * I + i] * scale[c] + offset[c]
+
+
+def batch_norm_backward_sums(grad, x, mean, grad_sums, grad_x_sums):
+    """grad_sums[c] += g[o, c, i]; grad_x_sums[c] += g[o, c, i] * (x[o, c, i] - mean[c])."""
+    O, C = x.shape[0], mean.shape[0]
+    I = x.shape[1] // C
+    for o in range(O):
+        for c in range(C):
+            for i in range(I):
+                g = float(grad[o, c * I + i])
+                grad_sums[c] += g
+                grad_x_sums[c] += g * (float(x[o, c * I + i]) - mean[c])
+
+
+def batch_norm_backward_apply(grad, x, a, b, d, grad_x):
+    """grad_x[o, c, i] = grad[o, c, i] * a[c] + x[o, c, i] * b[c] + d[c]."""
+    O, C = x.shape[0], a.shape[0]
+    I = x.shape[1] // C
+    for o in range(O):
+        for c in range(C):
+            for i in range(I):
+                j = c * I + i
+                grad_x[o, j] = grad[o, j] * a[c] + x[o, j] * b[c] + d[c]
+
+
+# ======================================================================================
+# Embedding family (twin of embedding.pyx)
+# ======================================================================================
+# ``P`` looked-up positions, ``V`` table rows, ``D`` the table's width.
+
+
+def embedding_backward(indices, grad_rows, grad_table):
+    """grad_table[indices[p], :] += grad_rows[p, :] for every p (repeated indices add up)."""
+    P, D = grad_rows.shape
+    for p in range(P):
+        row = indices[p]
+        for j in range(D):
+            grad_table[row, j] += grad_rows[p, j]

@@ -2,13 +2,16 @@
 
 ``z[..., :] = weights[indices[...], :]``. Its gradient with respect to the weights is a
 scatter-add: row ``r`` of the gradient is the sum of the upstream gradients of every
-position whose index is ``r`` (rows never looked up get 0). It is computed by adding
-each upstream row into a zero matrix (``np.add.at``), never through a one-hot matrix of
-``(positions, input_dim)``: for 10,000 words that matrix would be 10,000 times larger
-than the gradient itself.
+position whose index is ``r`` (rows never looked up get 0). The kernel
+``embedding_backward`` (``_kernels/embedding.pyx``) adds each upstream row into a zero
+matrix, never through a one-hot matrix of ``(positions, input_dim)``: for 10,000 words
+that matrix would be 10,000 times larger than the gradient itself. (``np.add.at`` does
+the same in one line; it took 26 ms for (128, 80) indices into (10000, 64), the loop
+about 1 ms.) The indices are checked to lie in ``[0, input_dim)`` before the loop runs.
 """
 import numpy as np
 
+from minikeras._kernels import compute_dtype, kernel
 from minikeras.ops.base import Op
 from minikeras.tensor import as_tensor
 
@@ -23,10 +26,11 @@ class EmbeddingLookup(Op):
 
     def backward(self, grad):
         weights = self.inputs[0]
-        rows = np.asarray(grad.numpy()).reshape(-1, weights.shape[1])
-        dweights = np.zeros(weights.shape, dtype=rows.dtype)
-        np.add.at(dweights, self.indices.reshape(-1), rows)
-        return dweights
+        dtype = compute_dtype(weights.numpy())
+        rows = np.ascontiguousarray(grad.numpy(), dtype=dtype).reshape(-1, weights.shape[1])
+        dweights = np.zeros(weights.shape, dtype=dtype)
+        kernel("embedding_backward")(np.ascontiguousarray(self.indices.reshape(-1)), rows, dweights)
+        return dweights.astype(weights.dtype, copy=False)
 
 
 def check_indices(indices, input_dim, name="embedding_lookup"):

@@ -8,7 +8,7 @@ import minikeras._kernels as kernels_package
 
 def test_every_kernel_family_is_compiled():
     names = {module.__name__.rsplit(".", 1)[1] for module in kernels_package._compiled}
-    assert names == {"conv", "padding", "upsampling", "pooling", "image", "recurrent"}
+    assert names == {"conv", "padding", "upsampling", "pooling", "image", "recurrent", "normalization", "embedding"}
     for module in kernels_package._compiled:
         assert not module.__file__.endswith(".py"), module.__file__
 
