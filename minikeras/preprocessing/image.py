@@ -241,7 +241,7 @@ class ImageDataGenerator:
             if self.std is None:
                 _not_fit("featurewise_std_normalization")
             else:
-                x /= self.std + 1e-6
+                x /= self.std + config.epsilon()
         if self.zca_whitening:
             if self.principal_components is None:
                 _not_fit("zca_whitening")

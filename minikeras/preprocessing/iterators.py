@@ -117,8 +117,7 @@ class NumpyArrayIterator(Iterator):
 
     Raises:
         ValueError: for images that are not rank 4, a channel count other than 1, 3 or 4,
-            lengths that differ, an unknown subset, or a split that leaves a class out of
-            one part.
+            lengths that differ, or an unknown subset.
     """
 
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None,
@@ -167,11 +166,6 @@ class NumpyArrayIterator(Iterator):
             if subset not in ("training", "validation"):
                 raise ValueError(f"flow: subset must be 'training' or 'validation'; received {subset!r}.")
             split = int(len(x) * image_data_generator._validation_split)
-            if y is not None and not np.array_equal(np.unique(y[:split]), np.unique(y[split:])):
-                raise ValueError(
-                    "flow: the training and validation subsets have different classes after the "
-                    "split. If your arrays are sorted by label, shuffle them first."
-                )
             part = slice(None, split) if subset == "validation" else slice(split, None)
             x, x_misc = x[part], [m[part] for m in x_misc]
             y = None if y is None else y[part]
