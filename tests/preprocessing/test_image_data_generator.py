@@ -188,6 +188,8 @@ def test_flow_with_images_of_the_wrong_rank_or_channels():
         gen.flow(np.zeros((10, 4, 4, 1)), save_to_dir="/tmp")
     with pytest.raises(ValueError, match="ImageDataGenerator.fit: expected images of rank 4"):
         gen.fit(np.zeros((4, 4, 1)))
+    with pytest.raises(ValueError, match=r"apply_transform: expected one image of rank 3; received shape \(2, 4, 4, 1\)"):
+        gen.apply_transform(np.zeros((2, 4, 4, 1)), {"theta": 10})
 
 
 FIXTURES = np.load(__import__("os").path.join(__import__("os").path.dirname(__file__), "..", "fixtures",
