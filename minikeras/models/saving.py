@@ -430,8 +430,9 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True):
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
         raise ValueError(f"A layer config must be a dict with 'class_name' and 'config'; received {config!r:.200}")
     class_name = config["class_name"]
-    from minikeras.utils.generic_utils import with_custom_objects  # + get_custom_objects()
-    cls = _layer_class(class_name, with_custom_objects(custom_objects))
+    from minikeras.utils.generic_utils import with_custom_objects
+    custom_objects = with_custom_objects(custom_objects)  # the argument's, then get_custom_objects()
+    cls = _layer_class(class_name, custom_objects)
     arguments = {}
     parameters = inspect.signature(cls.from_config).parameters
     if "custom_objects" in parameters:
