@@ -102,7 +102,9 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
     """
     x = np.asarray(x)
     if order != 1:
-        raise NotImplementedError(f"apply_affine_transform: order={order!r} is not supported; only order=1 (bilinear).")
+        raise NotImplementedError(
+            f"apply_affine_transform: order={order!r} is not supported; only order=1 (bilinear)."
+        )
     if x.ndim != 3:
         raise ValueError(f"apply_affine_transform: expected one 3-D image; received shape {x.shape}.")
     if sorted((row_axis, col_axis, channel_axis)) != [0, 1, 2]:
@@ -168,7 +170,9 @@ def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode
 def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0):
     """Zoom one image by factors drawn in ``zoom_range = (low, high)`` (rows and columns apart)."""
     if len(zoom_range) != 2:
-        raise ValueError(f"random_zoom: zoom_range should be a tuple or list of two floats; received {zoom_range!r}.")
+        raise ValueError(
+            f"random_zoom: zoom_range should be a tuple or list of two floats; received {zoom_range!r}."
+        )
     if zoom_range[0] == 1 and zoom_range[1] == 1:
         zx, zy = 1, 1
     else:

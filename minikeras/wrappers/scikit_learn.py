@@ -178,7 +178,10 @@ class KerasClassifier(ClassifierMixin, BaseWrapper):
             self.classes_ = np.unique(y)
             y = np.searchsorted(self.classes_, y)
         else:
-            raise ValueError(f"{type(self).__name__}.fit: invalid shape for y: {y.shape} (expected (n,), (n, 1) or (n, classes)).")
+            raise ValueError(
+                f"{type(self).__name__}.fit: invalid shape for y: {y.shape} (expected (n,), (n, 1) "
+                "or (n, classes))."
+            )
         self.n_classes_ = len(self.classes_)
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
