@@ -106,6 +106,8 @@ class BaseWrapper(BaseEstimator):
 
     def get_params(self, deep=True, **params):
         """``build_fn`` and the sk_params (scikit-learn's ``clone`` rebuilds from them)."""
+        # A shallow copy, where Keras 2 made a deep one: today's clone() checks that the new
+        # estimator holds the very objects it was given, which a deep copy of a list breaks.
         result = dict(self.sk_params)
         result["build_fn"] = self.build_fn
         return result

@@ -61,6 +61,9 @@ def test_fit_predict_proba_and_score_with_label_values():
     assert probabilities.shape == (90, 3)
     np.testing.assert_allclose(probabilities.sum(1), 1, rtol=1e-5)
     assert classifier.score(x, names) == pytest.approx(np.mean(predicted == names), abs=1e-6)
+    # fit's own keyword arguments win over the sk_params; sample_weight reaches model.fit
+    history = classifier.fit(x, names, sample_weight=np.ones(90), epochs=2)
+    assert len(history.history["loss"]) == 2
 
 
 def test_one_hot_targets_categorical_loss_and_binary_output():
