@@ -41,7 +41,12 @@ def deserialize_layer(config, custom_objects=None, safe_mode=True):
     if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
         raise ValueError(f"A layer config must be a dict with 'class_name' and 'config'; received {config!r:.200}")
     class_name = config["class_name"]
-    cls = layer_class(class_name, custom_objects or {})
+    from minikeras.utils.generic_utils import with_custom_objects
+
+    # the caller's objects, then the global ones (custom_object_scope), passed on to nested
+    # layers and to Lambda's functions as well
+    custom_objects = with_custom_objects(custom_objects)
+    cls = layer_class(class_name, custom_objects)
     arguments = {}
     parameters = inspect.signature(cls.from_config).parameters
     if "custom_objects" in parameters:

@@ -12,7 +12,10 @@ acting on (row, column) coordinates: ``tx`` moves along the rows (height), ``ty`
 columns (width), ``zx`` scales rows and ``zy`` columns. The matrix maps an *output* pixel to
 the input position it reads, so the image moves the other way (``tx = 3`` shows the input
 3 rows further down at each output row: the content moves up). It is applied about the
-image centre: ``T' = O @ T @ O^-1`` with ``O`` the shift to ``(H/2 - 0.5, W/2 - 0.5)``.
+point ``(H/2 + 0.5, W/2 + 0.5)``: ``T' = O @ T @ O^-1`` with ``O`` the shift to that point.
+That is Keras 2's choice (keras_preprocessing up to 1.1.2), one pixel below and right of
+the true centre ``((H - 1)/2, (W - 1)/2)``; minikeras keeps it so that a seed gives Keras 2's
+images.
 
 The resampling is ``minikeras/_kernels/image.pyx`` (bilinear, as scipy.ndimage's
 ``affine_transform(order=1)`` that Keras calls, with the same fill modes), or its twin in
@@ -32,9 +35,9 @@ FILL_MODES = {"constant": 0, "nearest": 1, "reflect": 2, "wrap": 3}
 
 
 def transform_matrix_offset_center(matrix, x, y):
-    """``matrix`` (3x3) made to act about the centre of an ``x`` by ``y`` image."""
-    o_x = float(x) / 2 - 0.5
-    o_y = float(y) / 2 - 0.5
+    """``matrix`` (3x3) made to act about Keras 2's centre of an ``x`` by ``y`` image (module docstring)."""
+    o_x = float(x) / 2 + 0.5
+    o_y = float(y) / 2 + 0.5
     offset = np.array([[1, 0, o_x], [0, 1, o_y], [0, 0, 1]])
     reset = np.array([[1, 0, -o_x], [0, 1, -o_y], [0, 0, 1]])
     return offset @ matrix @ reset
@@ -81,15 +84,27 @@ def apply_affine_transform(x, theta=0, tx=0, ty=0, shear=0, zx=1, zy=1, row_axis
             unknown fill mode. NotImplementedError: for ``order`` other than 1.
 
     Example:
-        >>> image = np.arange(9.0).reshape(3, 3, 1)
-        >>> np.round(apply_affine_transform(image, theta=90)[..., 0], 6)  # a quarter turn, clockwise
-        array([[6., 3., 0.],
-               [7., 4., 1.],
-               [8., 5., 2.]])
+        >>> image = np.arange(16.0).reshape(4, 4, 1)
+        >>> apply_affine_transform(image, tx=1, fill_mode="constant", cval=-1)[..., 0]
+        array([[ 4.,  5.,  6.,  7.],
+               [ 8.,  9., 10., 11.],
+               [12., 13., 14., 15.],
+               [-1., -1., -1., -1.]])
+
+        A quarter turn about Keras 2's centre (2.5, 2.5), not (1.5, 1.5): the turned image
+        is off by a pixel in each direction, and two columns come from outside:
+
+        >>> np.round(apply_affine_transform(image, theta=90, fill_mode="constant", cval=-1)[..., 0], 6)
+        array([[-1., -1., 12.,  8.],
+               [-1., -1., 13.,  9.],
+               [-1., -1., 14., 10.],
+               [-1., -1., 15., 11.]])
     """
     x = np.asarray(x)
     if order != 1:
-        raise NotImplementedError(f"apply_affine_transform: order={order!r} is not supported; only order=1 (bilinear).")
+        raise NotImplementedError(
+            f"apply_affine_transform: order={order!r} is not supported; only order=1 (bilinear)."
+        )
     if x.ndim != 3:
         raise ValueError(f"apply_affine_transform: expected one 3-D image; received shape {x.shape}.")
     if sorted((row_axis, col_axis, channel_axis)) != [0, 1, 2]:
@@ -155,7 +170,9 @@ def random_shear(x, intensity, row_axis=1, col_axis=2, channel_axis=0, fill_mode
 def random_zoom(x, zoom_range, row_axis=1, col_axis=2, channel_axis=0, fill_mode="nearest", cval=0.0):
     """Zoom one image by factors drawn in ``zoom_range = (low, high)`` (rows and columns apart)."""
     if len(zoom_range) != 2:
-        raise ValueError(f"random_zoom: zoom_range should be a tuple or list of two floats; received {zoom_range!r}.")
+        raise ValueError(
+            f"random_zoom: zoom_range should be a tuple or list of two floats; received {zoom_range!r}."
+        )
     if zoom_range[0] == 1 and zoom_range[1] == 1:
         zx, zy = 1, 1
     else:

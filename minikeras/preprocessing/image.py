@@ -134,7 +134,8 @@ class ImageDataGenerator:
         validation_split = _number("validation_split", validation_split)
         if validation_split and not 0 < validation_split < 1:
             raise ValueError(
-                f"ImageDataGenerator: validation_split must be strictly between 0 and 1; received {validation_split!r}."
+                "ImageDataGenerator: validation_split must be strictly between 0 and 1; "
+                f"received {validation_split!r}."
             )
         if np.isscalar(zoom_range):
             zoom = _number("zoom_range", zoom_range)
@@ -142,14 +143,19 @@ class ImageDataGenerator:
         elif isinstance(zoom_range, (list, tuple, np.ndarray)) and len(zoom_range) == 2:
             zoom_range = [_number("zoom_range", z) for z in zoom_range]
             if zoom_range[0] > zoom_range[1]:
-                raise ValueError(f"ImageDataGenerator: zoom_range must be [low, high] with low <= high; received {zoom_range!r}.")
+                raise ValueError(
+                    "ImageDataGenerator: zoom_range must be [low, high] with low <= high; "
+                    f"received {zoom_range!r}."
+                )
         else:
             raise ValueError(
                 "ImageDataGenerator: zoom_range should be a float or a tuple or list of two floats; "
                 f"received {zoom_range!r}."
             )
         if min(zoom_range) <= 0:
-            raise ValueError(f"ImageDataGenerator: zoom factors must be > 0; zoom_range gives {zoom_range!r}.")
+            raise ValueError(
+                f"ImageDataGenerator: zoom factors must be > 0; zoom_range gives {zoom_range!r}."
+            )
 
         self.featurewise_center = bool(featurewise_center or featurewise_std_normalization)
         self.samplewise_center = bool(samplewise_center or samplewise_std_normalization)
@@ -207,10 +213,14 @@ class ImageDataGenerator:
                                   save_format=save_format, subset=subset, dtype=self.dtype)
 
     def flow_from_directory(self, *args, **kwargs):
-        raise NotImplementedError("ImageDataGenerator.flow_from_directory is not supported: minikeras reads no image files.")
+        raise NotImplementedError(
+            "ImageDataGenerator.flow_from_directory is not supported: minikeras reads no image files."
+        )
 
     def flow_from_dataframe(self, *args, **kwargs):
-        raise NotImplementedError("ImageDataGenerator.flow_from_dataframe is not supported: minikeras reads no image files.")
+        raise NotImplementedError(
+            "ImageDataGenerator.flow_from_dataframe is not supported: minikeras reads no image files."
+        )
 
     # --- one image ------------------------------------------------------------------------
     def standardize(self, x):
@@ -241,7 +251,7 @@ class ImageDataGenerator:
             if self.std is None:
                 _not_fit("featurewise_std_normalization")
             else:
-                x /= self.std + 1e-6
+                x /= self.std + config.epsilon()
         if self.zca_whitening:
             if self.principal_components is None:
                 _not_fit("zca_whitening")
@@ -297,9 +307,14 @@ class ImageDataGenerator:
         (must be None).
         """
         if np.ndim(x) != 3:
-            raise ValueError(f"ImageDataGenerator.apply_transform: expected one image of rank 3; received shape {np.shape(x)}.")
+            raise ValueError(
+                "ImageDataGenerator.apply_transform: expected one image of rank 3; "
+                f"received shape {np.shape(x)}."
+            )
         if transform_parameters.get("brightness") is not None:
-            raise NotImplementedError("ImageDataGenerator.apply_transform: brightness shifts are not supported.")
+            raise NotImplementedError(
+                "ImageDataGenerator.apply_transform: brightness shifts are not supported."
+            )
         row_axis, col_axis, channel_axis = self.row_axis - 1, self.col_axis - 1, self.channel_axis - 1
         get = transform_parameters.get
         x = apply_affine_transform(x, get("theta", 0), get("tx", 0), get("ty", 0), get("shear", 0),
@@ -332,14 +347,18 @@ class ImageDataGenerator:
         """
         x = np.asarray(x, dtype=self.dtype)
         if x.ndim != 4:
-            raise ValueError(f"ImageDataGenerator.fit: expected images of rank 4; received an array of shape {x.shape}.")
+            raise ValueError(
+                f"ImageDataGenerator.fit: expected images of rank 4; received an array of shape {x.shape}."
+            )
         if x.shape[self.channel_axis] not in (1, 3, 4):
             raise ValueError(
                 f"ImageDataGenerator.fit: with data_format={self.data_format!r} the channels are on axis "
                 f"{self.channel_axis} and should number 1, 3 or 4; received an array of shape {x.shape}."
             )
         if isinstance(rounds, bool) or not isinstance(rounds, numbers.Integral) or rounds < 1:
-            raise ValueError(f"ImageDataGenerator.fit: rounds must be a positive integer; received {rounds!r}.")
+            raise ValueError(
+                f"ImageDataGenerator.fit: rounds must be a positive integer; received {rounds!r}."
+            )
         if seed is not None:
             np.random.seed(seed)
         x = np.copy(x)

@@ -95,7 +95,9 @@ class Iterator(Sequence):
         return self._get_batches_of_transformed_samples(indices)
 
     def _get_batches_of_transformed_samples(self, index_array):
-        raise NotImplementedError(f"{type(self).__name__} must implement _get_batches_of_transformed_samples.")
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement _get_batches_of_transformed_samples."
+        )
 
 
 class NumpyArrayIterator(Iterator):
@@ -117,15 +119,16 @@ class NumpyArrayIterator(Iterator):
 
     Raises:
         ValueError: for images that are not rank 4, a channel count other than 1, 3 or 4,
-            lengths that differ, an unknown subset, or a split that leaves a class out of
-            one part.
+            lengths that differ, or an unknown subset.
     """
 
     def __init__(self, x, y, image_data_generator, batch_size=32, shuffle=False, sample_weight=None,
                  seed=None, data_format=None, save_to_dir=None, save_prefix="", save_format="png",
                  subset=None, dtype=None):
         if save_to_dir is not None:
-            raise NotImplementedError("flow: save_to_dir is not supported (minikeras writes no image files).")
+            raise NotImplementedError(
+                "flow: save_to_dir is not supported (minikeras writes no image files)."
+            )
         self.dtype = dtype or config.floatx()
         data_format = data_format or image_data_generator.data_format
         if isinstance(x, (tuple, list)):
@@ -165,19 +168,18 @@ class NumpyArrayIterator(Iterator):
             )
         if subset is not None:
             if subset not in ("training", "validation"):
-                raise ValueError(f"flow: subset must be 'training' or 'validation'; received {subset!r}.")
-            split = int(len(x) * image_data_generator._validation_split)
-            if y is not None and not np.array_equal(np.unique(y[:split]), np.unique(y[split:])):
                 raise ValueError(
-                    "flow: the training and validation subsets have different classes after the "
-                    "split. If your arrays are sorted by label, shuffle them first."
+                    f"flow: subset must be 'training' or 'validation'; received {subset!r}."
                 )
+            split = int(len(x) * image_data_generator._validation_split)
             part = slice(None, split) if subset == "validation" else slice(split, None)
             x, x_misc = x[part], [m[part] for m in x_misc]
             y = None if y is None else y[part]
             sample_weight = None if sample_weight is None else sample_weight[part]
         if len(x) == 0:
-            raise ValueError("flow: there are no images to draw batches from (x is empty after the split).")
+            raise ValueError(
+                "flow: there are no images to draw batches from (x is empty after the split)."
+            )
         self.x = np.asarray(x, dtype=self.dtype)
         self.x_misc = x_misc
         self.y = None if y is None else np.asarray(y)

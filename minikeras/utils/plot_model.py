@@ -280,7 +280,8 @@ def _draw(axes, boxes, edges, frames, positions, rankdir):
         axes.add_patch(FancyBboxPatch((x - half_w, y - half_h), 2 * half_w, 2 * half_h,
                                       boxstyle="round,pad=0.02", facecolor="#eef3fb",
                                       edgecolor="#34495e", linewidth=1.0, gid=gid))
-        text = "\n".join(lines[:1] + (["\u2500" * max(len(l) for l in lines)] + lines[1:] if len(lines) > 1 else []))
+        rule = ["\u2500" * max(len(line) for line in lines)] if len(lines) > 1 else []
+        text = "\n".join(lines[:1] + rule + lines[1:])
         axes.text(x, y, text, ha="center", va="center", fontsize=_FONT_SIZE, family="monospace",
                   linespacing=1.2, gid=gid + ":text")
 

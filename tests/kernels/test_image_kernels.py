@@ -68,7 +68,7 @@ def test_apply_affine_transform_equals_keras_2_2_4_with_scipy(fill_mode):
               @ np.array([[1, 0, tx], [0, 1, ty], [0, 0, 1]])
               @ np.array([[1, -np.sin(s), 0], [0, np.cos(s), 0], [0, 0, 1]])
               @ np.array([[zx, 0, 0], [0, zy, 0], [0, 0, 1]]))
-    o_x, o_y = 11 / 2 - 0.5, 9 / 2 - 0.5
+    o_x, o_y = 11 / 2 + 0.5, 9 / 2 + 0.5   # Keras 2's centre
     matrix = np.array([[1, 0, o_x], [0, 1, o_y], [0, 0, 1]]) @ matrix @ np.array([[1, 0, -o_x], [0, 1, -o_y], [0, 0, 1]])
     expected = np.stack([ndimage.affine_transform(x[:, :, c], matrix[:2, :2], matrix[:2, 2], order=1,
                                                   mode=fill_mode, cval=0.3) for c in range(2)], axis=-1)

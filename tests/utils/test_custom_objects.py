@@ -93,3 +93,20 @@ def test_load_model_finds_a_custom_layer_and_loss_in_the_scope(tmp_path):
     x = np.random.rand(4, 3).astype("float32")
     np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6)
     assert isinstance(loaded.layers[-1], Doubler)
+
+
+def twice(x):
+    return x * 2
+
+
+def test_a_lambda_function_is_found_in_the_scope_when_loading(tmp_path):
+    from minikeras.layers import Lambda
+    model = Sequential([Dense(2, input_shape=(3,)), Lambda(twice)])
+    path = str(tmp_path / "lambda_model.npz")
+    model.save(path)
+    with pytest.raises(ValueError, match="twice"):
+        load_model(path)                   # safe mode: a named function is never imported
+    with custom_object_scope({"twice": twice}):
+        loaded = load_model(path)          # found by name in the scope
+    x = np.random.rand(2, 3).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6)

@@ -2,7 +2,6 @@
 import os
 from collections import Counter
 
-import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
@@ -135,4 +134,4 @@ def test_written_atomically_and_same_function_at_keras_path(tmp_path):
     path.write_bytes(b"old")
     vis_plot_model(branched_model(), to_file=str(path), dpi=50)
     assert path.read_bytes()[:4] == b"\x89PNG" and sorted(os.listdir(tmp_path)) == ["model.png"]
-    assert vis_plot_model is plot_model and np.isfinite(path.stat().st_size)
+    assert vis_plot_model is plot_model and path.stat().st_size > 1000
