@@ -126,13 +126,16 @@ def load_local(dataset, path):
 # --- the cache and the origin ---------------------------------------------------------------
 def _trusted(dataset, cache, name, origin_name, notes):
     """Whether the cached file still has the hash it was verified with (or the published one)."""
-    expected = download.read_checksums(cache).get(name) or dataset.published.get(origin_name)
+    recorded = download.read_checksums(cache).get(name)
+    expected = recorded or dataset.published.get(origin_name)
     path = os.path.join(cache, name)
     actual = download.file_hash(path, "sha256")
     if actual == expected:
         return True
-    notes.append(f"the cached {path} has sha256 {actual}, not the {expected} it was verified with"
-                 if expected else f"the cached {path} has no recorded hash")
+    if recorded:
+        notes.append(f"the cached {path} has sha256 {actual}, not the {expected} it was verified with")
+    else:
+        notes.append(f"the cached {path} has no record and sha256 {actual}, not the published {expected}")
     return False
 
 
