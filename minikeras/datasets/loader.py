@@ -105,6 +105,10 @@ def load_local(dataset, path):
         ValueError: a file differs from the ``SHA256SUMS`` beside it, or is malformed.
     """
     path = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    if os.path.isfile(path) and os.path.basename(path) in dataset.idx_files.values():
+        raise ValueError(
+            f"{dataset.name}.load_data: path={path!r} is one of the four IDX files: expected an .npz "
+            f"file or a folder; pass the folder that holds the four ({os.path.dirname(path)}).")
     if os.path.isfile(path):
         _check_local_sums(dataset, os.path.dirname(path), [os.path.basename(path)])
         return _parse(dataset, "npz", [path])

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dataset_helpers import (IDX_NAMES, cache_listing, flip_byte, idx_bytes, npz_bytes,
-                             small_dataset, write_idx_folder, write_sums)
+                             small_dataset, write_idx_folder)
 from minikeras.datasets import download, mnist
 
 ORIGIN = "MINIKERAS_DATASETS_ORIGIN"
@@ -270,6 +270,9 @@ def test_path_to_a_folder_without_the_files(tmp_path):
         mnist.load_data(path=str(tmp_path))
     with pytest.raises(FileNotFoundError, match=r"path=.*nowhere' does not exist: expected an .npz file"):
         mnist.load_data(path=str(tmp_path / "nowhere"))
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.gz' is one of the four IDX files: expected an "
+                                         r".npz file or a folder; pass the folder that holds the four"):
+        mnist.load_data(path=str(tmp_path / "train-images-idx3-ubyte.gz"))
 
 
 def test_a_sha256sums_beside_your_copy_is_honoured(tmp_path):
