@@ -18,6 +18,9 @@ MNIST and Fashion-MNIST are loaded the same way; each module describes its files
 
 When nothing works, one ``FileNotFoundError`` says where it looked and how to point the loader
 at a local copy.
+
+The cache has the layout of an origin, its ``SHA256SUMS`` included: a teacher can serve their
+own ``~/.minikeras/datasets`` (``python -m http.server``) as the classroom's origin.
 """
 import os
 import warnings
