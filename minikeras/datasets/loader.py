@@ -18,6 +18,9 @@ MNIST and Fashion-MNIST are loaded the same way; each module describes its files
 
 When nothing works, one ``FileNotFoundError`` says where it looked and how to point the loader
 at a local copy.
+
+The cache has the layout of an origin, its ``SHA256SUMS`` included: a teacher can serve their
+own ``~/.minikeras/datasets`` (``python -m http.server``) as the classroom's origin.
 """
 import os
 import warnings
@@ -105,6 +108,10 @@ def load_local(dataset, path):
         ValueError: a file differs from the ``SHA256SUMS`` beside it, or is malformed.
     """
     path = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    if os.path.isfile(path) and os.path.basename(path) in dataset.idx_files.values():
+        raise ValueError(
+            f"{dataset.name}.load_data: path={path!r} is one of the four IDX files: expected an .npz "
+            f"file or a folder; pass the folder that holds the four ({os.path.dirname(path)}).")
     if os.path.isfile(path):
         _check_local_sums(dataset, os.path.dirname(path), [os.path.basename(path)])
         return _parse(dataset, "npz", [path])
@@ -126,13 +133,16 @@ def load_local(dataset, path):
 # --- the cache and the origin ---------------------------------------------------------------
 def _trusted(dataset, cache, name, origin_name, notes):
     """Whether the cached file still has the hash it was verified with (or the published one)."""
-    expected = download.read_checksums(cache).get(name) or dataset.published.get(origin_name)
+    recorded = download.read_checksums(cache).get(name)
+    expected = recorded or dataset.published.get(origin_name)
     path = os.path.join(cache, name)
     actual = download.file_hash(path, "sha256")
     if actual == expected:
         return True
-    notes.append(f"the cached {path} has sha256 {actual}, not the {expected} it was verified with"
-                 if expected else f"the cached {path} has no recorded hash")
+    if recorded:
+        notes.append(f"the cached {path} has sha256 {actual}, not the {expected} it was verified with")
+    else:
+        notes.append(f"the cached {path} has no record and sha256 {actual}, not the published {expected}")
     return False
 
 

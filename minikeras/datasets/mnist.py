@@ -77,6 +77,17 @@ def load_data(path="mnist.npz"):
         >>> (x_train, y_train), (x_test, y_test) = load_data()  # doctest: +SKIP
         >>> x_train.shape, y_train[:5]                           # doctest: +SKIP
         ((60000, 28, 28), array([5, 0, 4, 1, 9], dtype=uint8))
+
+        Your own copy, here a tiny one in the Keras layout:
+
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> mine = os.path.join(tempfile.mkdtemp(), "tiny.npz")
+        >>> np.savez(mine, x_train=np.zeros((3, 28, 28), np.uint8), y_train=np.uint8([5, 0, 4]),
+        ...          x_test=np.zeros((1, 28, 28), np.uint8), y_test=np.uint8([7]))
+        >>> (x_train, y_train), (x_test, y_test) = load_data(path=mine)
+        >>> x_train.shape, y_test
+        ((3, 28, 28), array([7], dtype=uint8))
     """
     if path is None:
         path = NPZ_FILE

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from dataset_helpers import (IDX_NAMES, cache_listing, flip_byte, idx_bytes, npz_bytes,
-                             small_dataset, write_idx_folder, write_sums)
+                             small_dataset, write_idx_folder)
 from minikeras.datasets import download, mnist
 
 ORIGIN = "MINIKERAS_DATASETS_ORIGIN"
@@ -199,8 +199,24 @@ def test_a_corrupted_cache_file_offline_is_an_error_that_says_so(cached_teacher_
 def test_a_cache_file_without_record_must_be_the_published_file(cached_teacher_copy, server):
     arrays, cached = cached_teacher_copy
     os.remove(cached.parent / "SHA256SUMS")  # e.g. a file copied into the cache by hand
-    with pytest.warns(UserWarning, match=f"not the {mnist.PUBLISHED_SHA256['mnist.npz']} it was verified"):
+    with pytest.warns(UserWarning, match=rf"the cached .*mnist.npz has no record and sha256 \w+, not the published "
+                                         rf"{mnist.PUBLISHED_SHA256['mnist.npz']}; fetching it again"):
         assert_same(mnist.load_data(), arrays)
+
+
+def test_an_unwritable_cache_says_how_to_choose_another(home, server, monkeypatch):
+    data = npz_bytes(small_dataset())
+    server.routes["/mnist.npz"] = data
+    server.routes["/SHA256SUMS"] = f"{sha256(data)}  mnist.npz\n".encode()
+    monkeypatch.setenv(ORIGIN, server.url)
+
+    def refused(destination):
+        raise PermissionError(13, "Permission denied", destination)
+
+    monkeypatch.setattr(download, "_temporary_file", refused)
+    with pytest.raises(PermissionError, match=r"cannot write into the cache .*datasets .*Permission denied.*; "
+                                              r"set MINIKERAS_HOME to a folder you can write to"):
+        mnist.load_data()
 
 
 def test_path_as_a_bare_name_is_the_name_inside_the_cache(home, server, monkeypatch, tmp_path):
@@ -254,6 +270,9 @@ def test_path_to_a_folder_without_the_files(tmp_path):
         mnist.load_data(path=str(tmp_path))
     with pytest.raises(FileNotFoundError, match=r"path=.*nowhere' does not exist: expected an .npz file"):
         mnist.load_data(path=str(tmp_path / "nowhere"))
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.gz' is one of the four IDX files: expected an "
+                                         r".npz file or a folder; pass the folder that holds the four"):
+        mnist.load_data(path=str(tmp_path / "train-images-idx3-ubyte.gz"))
 
 
 def test_a_sha256sums_beside_your_copy_is_honoured(tmp_path):
