@@ -14,7 +14,7 @@ from minikeras.tape import GradientTape
 from minikeras import _kernels, kernels, ops, backend, utils
 from minikeras import activations, constraints, initializers, regularizers
 from minikeras import layers, losses, metrics, optimizers, callbacks, models, datasets
-from minikeras import inspect
+from minikeras import inspect, preprocessing
 from minikeras.layers import Input
 from minikeras.models import Model, Sequential
 
@@ -23,6 +23,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "Variable", "GradientTape", "Input", "Model", "Sequential",
     "activations", "backend", "callbacks", "config", "constraints", "datasets", "initializers",
-    "inspect", "kernels", "layers", "losses", "metrics", "models", "ops", "optimizers", "random",
+    "inspect", "kernels", "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
     "regularizers", "utils",
 ]

@@ -28,8 +28,9 @@ import zipfile
 
 from minikeras.datasets import download
 from minikeras.datasets.download import validate_file
+from minikeras.utils.sequence import Sequence  # noqa: F401  (Keras 2's keras.utils.data_utils.Sequence)
 
-__all__ = ["get_file", "validate_file", "extract_archive"]
+__all__ = ["get_file", "validate_file", "extract_archive", "Sequence"]
 
 
 def get_file(fname, origin, untar=False, md5_hash=None, file_hash=None, cache_subdir="datasets",
