@@ -16,7 +16,7 @@ import numpy as np
 __all__ = ["kernel", "compute_dtype", "use", "using", "current_backend", "BACKENDS"]
 
 BACKENDS = ("cython", "reference")
-_FAMILIES = ("conv", "padding", "upsampling", "pooling")
+_FAMILIES = ("conv", "padding", "upsampling", "pooling", "optimizers", "activation", "dropout")
 
 # Idle OpenMP threads otherwise spin for a while after each parallel loop, and on a 2-core
 # machine they then fight NumPy's BLAS threads: measured here, a depthwise convolution run

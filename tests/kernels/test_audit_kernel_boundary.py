@@ -41,7 +41,7 @@ def test_every_compiled_kernel_has_a_twin_with_the_same_parameters():
             assert list(inspect.signature(function).parameters) == list(
                 inspect.signature(twin).parameters), name
             names.append(name)
-    assert len(names) == 17, names
+    assert len(names) >= 17, names
 
 
 def test_use_also_works_as_a_context_manager():
