@@ -42,3 +42,28 @@ def test_adam_update_gives_numpys_numbers_to_the_bit(dtype, amsgrad, implementat
     np.testing.assert_array_equal(v, expected_v)
     if amsgrad:
         np.testing.assert_array_equal(vhat, expected_vhat)
+
+
+# --- im2col / col2im with few input channels (their own loops in conv.pyx) ----------------------
+
+@pytest.mark.parametrize("C", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("SH, SW, DH, DW, PT, PL, PB, PR", [
+    (1, 1, 1, 1, 0, 0, 0, 0), (1, 1, 1, 1, 2, 2, 2, 2), (2, 3, 1, 1, 1, 0, 1, 2),
+    (1, 1, 2, 3, 2, 3, 1, 0), (3, 2, 1, 1, 0, 4, 0, 4)])
+def test_im2col_and_col2im_agree_with_their_twins(C, SH, SW, DH, DW, PT, PL, PB, PR):
+    from minikeras._kernels import conv as compiled_conv
+
+    N, H, W, KH, KW = 2, 7, 6, 3, 2
+    OH = (H + PT + PB - DH * (KH - 1) - 1) // SH + 1
+    OW = (W + PL + PR - DW * (KW - 1) - 1) // SW + 1
+    rng = np.random.default_rng(C)
+    x = rng.standard_normal((N, H, W, C))
+    cols = [np.full((N, OH, OW, KH, KW, C), np.nan) for _ in range(2)]
+    compiled_conv.im2col_2d(x, cols[0], SH, SW, DH, DW, PT, PL)
+    reference.im2col_2d(x, cols[1], SH, SW, DH, DW, PT, PL)
+    np.testing.assert_array_equal(*cols)
+    g = rng.standard_normal(cols[0].shape)
+    dx = [np.full(x.shape, np.nan) for _ in range(2)]
+    compiled_conv.col2im_2d(g, dx[0], SH, SW, DH, DW, PT, PL)
+    reference.col2im_2d(g, dx[1], SH, SW, DH, DW, PT, PL)
+    np.testing.assert_allclose(*dx, rtol=1e-12, atol=1e-12)
