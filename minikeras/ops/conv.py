@@ -31,8 +31,9 @@ from minikeras._kernels import compute_dtype as _compute_dtype, kernel as _kerne
 from minikeras.ops.base import Op
 from minikeras.ops.conv_geometry import _forward_geometry, _transpose_geometry
 from minikeras.ops.depthwise_conv import depthwise_conv  # re-exported: the three functions together
+from minikeras import tape
 from minikeras.ops.nn import bias_activation_gradients, check_bias_activation
-from minikeras.tensor import as_tensor
+from minikeras.tensor import Tensor, as_tensor
 
 __all__ = ["conv", "conv_transpose", "depthwise_conv"]
 
@@ -130,6 +131,44 @@ def _conv_backward_kernel(x, dy, g):
     return dw.reshape(*g.kernel_size, c_in, c_out)
 
 
+def _conv_backward(x, w, dy, g, need_dx, need_dw, y=None, has_bias=False, relu=False):
+    """Both gradients of y = relu?(conv(x, w) + b?) in one walk over chunks of images.
+
+    x (N, *in, C_in), w (*K, C_in, C_out), dy and y (N, *out, C_out) -> (dx or None,
+    dw or None, db or None). For each chunk: dz = dy * (y > 0) and its bias sums
+    (``bias_activation_backward``), dw += im2col(x).T @ dz, then dx = col2im(dz @ w.T) in the
+    same columns buffer: dz is never written out whole, and each chunk is read while it is
+    in the cache. The same numbers as ``_conv_backward_input`` and ``_conv_backward_kernel``
+    after ``bias_activation_gradients``.
+    """
+    n, c_in, c_out = x.shape[0], x.shape[-1], w.shape[-1]
+    columns = _Columns(g, c_in, n, x.dtype)
+    dx = np.empty_like(x) if need_dx else None
+    dw = np.zeros((columns.width, c_out), x.dtype) if need_dw else None
+    chunks = list(columns.chunks(n))
+    parts = np.zeros((len(chunks), 1, c_out), np.float64)  # one bias partial sum per chunk
+    finish = _kernel("bias_activation_backward") if has_bias or relu else None
+    dz_buffer = np.empty((min(columns.step, n) * int(np.prod(g.out_spatial)), c_out), x.dtype) if relu else None
+    w2t = w.reshape(-1, c_out).T
+    for i, (n0, n1) in enumerate(chunks):
+        dz = dy[n0:n1].reshape(-1, c_out)
+        if finish is not None:
+            out = dz_buffer[: dz.shape[0]] if relu else dz
+            finish(dz, y[n0:n1].reshape(-1, c_out) if relu else dz, out, parts[i], has_bias, relu)
+            dz = out
+        if need_dw:
+            dw += columns.im2col(x[n0:n1]).T @ dz
+        if need_dx:
+            if g.pointwise:
+                np.matmul(dz, w2t, out=dx[n0:n1].reshape(-1, c_in))
+                continue
+            cols = columns.view(n1 - n0)
+            np.matmul(dz, w2t, out=cols.reshape(-1, columns.width))
+            _kernel("col2im_2d" if x.ndim == 4 else "col2vol_3d")(cols, dx[n0:n1], *g.kernel_args)
+    db = parts.sum(axis=(0, 1)).astype(x.dtype) if has_bias else None
+    return dx, None if dw is None else dw.reshape(*g.kernel_size, c_in, c_out), db
+
+
 # --------------------------------------------------------------------------------------
 # The operations
 # --------------------------------------------------------------------------------------
@@ -160,6 +199,15 @@ class Conv(Op):
         x, w = self.inputs[:2]
         g, need = self.geometry, self.needs_input_grad
         has_bias, relu = len(self.inputs) == 3, self.activation == "relu"
+        if not tape.is_recording():
+            # Nobody differentiates this backward pass: compute dx, dw and db together.
+            dtype = _compute_dtype(x, w, grad)
+            dx, dw, db = _conv_backward(
+                g.canonical(x, dtype), g.canonical_kernel(w, dtype), g.canonical(grad, dtype), g,
+                need[0], need[1], g.canonical(self.output, dtype) if relu else None, has_bias, relu)
+            grads = (None if dx is None else Tensor(g.user(dx)),
+                     None if dw is None else Tensor(dw.reshape(g.kernel_shape)))
+            return grads + ((None if db is None or not need[2] else Tensor(db)),) if has_bias else grads
         db = None
         if has_bias or relu:
             channel_axis = 1 if g.data_format == "channels_first" else -1
