@@ -19,7 +19,8 @@ __all__ = ["kernel", "compute_dtype", "use", "using", "current_backend", "active
            "BACKENDS"]
 
 BACKENDS = ("cython", "reference")
-_FAMILIES = ("conv", "padding", "upsampling", "pooling", "image", "recurrent", "normalization", "embedding")
+_FAMILIES = ("conv", "padding", "upsampling", "pooling", "image", "recurrent", "normalization",
+             "embedding", "optimizers", "activation", "dropout")
 
 # Idle OpenMP threads otherwise spin for a while after each parallel loop, and on a 2-core
 # machine they then fight NumPy's BLAS threads: measured here, a depthwise convolution run

@@ -786,3 +786,49 @@ def embedding_backward(indices, grad_rows, grad_table):
         row = indices[p]
         for j in range(D):
             grad_table[row, j] += grad_rows[p, j]
+
+
+# Training-step family (issue 10): twins of optimizers.pyx, activation.pyx, dropout.pyx
+# ======================================================================================
+# These loops fuse what NumPy would do in several passes over large arrays. Their twins are
+# those NumPy expressions, written as the formulas they compute: the compiled loops must
+# give the same numbers (to the bit for the optimizers).
+
+
+def adam_update(w, g, m, v, vhat, out, beta_1, beta_2, lr_t, epsilon, amsgrad):
+    """m = b1 m + (1 - b1) g, v = b2 v + (1 - b2) g**2 (in place), vhat = max(vhat, v) with
+    amsgrad, out = w - lr_t m / (sqrt(v or vhat) + eps). 1-D arrays of one length."""
+    m[...] = beta_1 * m + (1.0 - beta_1) * g
+    v[...] = beta_2 * v + (1.0 - beta_2) * np.square(g)
+    denominator_v = v
+    if amsgrad:
+        vhat[...] = np.maximum(vhat, v)
+        denominator_v = vhat
+    out[...] = w - np.float64(lr_t) * m / (np.sqrt(denominator_v) + epsilon)
+
+
+def bias_activation(z, bias, has_bias, relu):
+    """z = activation(z + bias) in place; z (rows, C), bias (C,). ReLU: values <= 0 become 0."""
+    if has_bias:
+        z += bias
+    if relu:
+        z[z <= 0] = 0
+
+
+def bias_activation_backward(grad, y, dz, dbias_parts, has_bias, relu):
+    """dz = grad * (y > 0) (with ``relu``); dbias_parts[b] = the sum of dz (or grad) over
+    block b of B equal blocks of rows, in float64 (with ``has_bias``)."""
+    value = grad
+    if relu:
+        dz[...] = grad * (y > 0).astype(grad.dtype)
+        value = dz
+    if has_bias:
+        rows, B = grad.shape[0], dbias_parts.shape[0]
+        for block in range(B):
+            r0, r1 = block * rows // B, (block + 1) * rows // B
+            dbias_parts[block] = value[r0:r1].sum(axis=0, dtype=np.float64)
+
+
+def dropout_mask_apply(x, bits, threshold, scale, out):
+    """out = x * (scale where bits >= threshold, else 0); 1-D arrays, ``scale`` in x's type."""
+    out[...] = x * np.where(bits >= threshold, x.dtype.type(scale), x.dtype.type(0))

@@ -31,7 +31,9 @@ from minikeras._kernels import compute_dtype as _compute_dtype, kernel as _kerne
 from minikeras.ops.base import Op
 from minikeras.ops.conv_geometry import _forward_geometry, _transpose_geometry
 from minikeras.ops.depthwise_conv import depthwise_conv  # re-exported: the three functions together
-from minikeras.tensor import as_tensor
+from minikeras import tape
+from minikeras.ops.nn import bias_activation_gradients, check_bias_activation
+from minikeras.tensor import Tensor, as_tensor
 
 __all__ = ["conv", "conv_transpose", "depthwise_conv"]
 
@@ -82,14 +84,23 @@ class _Columns:
         return cols.reshape(-1, self.width)
 
 
-def _conv_forward(x, w, g):
-    """x (N, *in, C_in), w (*K, C_in, C_out) -> y (N, *out, C_out)."""
+def _conv_forward(x, w, g, bias=None, relu=False):
+    """x (N, *in, C_in), w (*K, C_in, C_out) -> y (N, *out, C_out).
+
+    With a ``bias`` (C_out,) and/or ``relu``, y = relu(conv + bias): each chunk of y gets
+    them right after its product, while it is still in the cache (one pass less over y).
+    """
     n, c_out = x.shape[0], w.shape[-1]
     y = np.empty((n, *g.out_spatial, c_out), x.dtype)
     columns = _Columns(g, x.shape[-1], n, x.dtype)
     w2 = w.reshape(-1, c_out)
+    finish = _kernel("bias_activation") if bias is not None or relu else None
+    b = bias if bias is not None else np.zeros(c_out, x.dtype)
     for n0, n1 in columns.chunks(n):
-        np.matmul(columns.im2col(x[n0:n1]), w2, out=y[n0:n1].reshape(-1, c_out))
+        y2 = y[n0:n1].reshape(-1, c_out)
+        np.matmul(columns.im2col(x[n0:n1]), w2, out=y2)
+        if finish is not None:
+            finish(y2, b, bias is not None, relu)
     return y
 
 
@@ -120,26 +131,92 @@ def _conv_backward_kernel(x, dy, g):
     return dw.reshape(*g.kernel_size, c_in, c_out)
 
 
+def _conv_backward(x, w, dy, g, need_dx, need_dw, y=None, has_bias=False, relu=False):
+    """Both gradients of y = relu?(conv(x, w) + b?) in one walk over chunks of images.
+
+    x (N, *in, C_in), w (*K, C_in, C_out), dy and y (N, *out, C_out) -> (dx or None,
+    dw or None, db or None). For each chunk: dz = dy * (y > 0) and its bias sums
+    (``bias_activation_backward``), dw += im2col(x).T @ dz, then dx = col2im(dz @ w.T) in the
+    same columns buffer: dz is never written out whole, and each chunk is read while it is
+    in the cache. The same numbers as ``_conv_backward_input`` and ``_conv_backward_kernel``
+    after ``bias_activation_gradients``.
+    """
+    n, c_in, c_out = x.shape[0], x.shape[-1], w.shape[-1]
+    columns = _Columns(g, c_in, n, x.dtype)
+    dx = np.empty_like(x) if need_dx else None
+    dw = np.zeros((columns.width, c_out), x.dtype) if need_dw else None
+    chunks = list(columns.chunks(n))
+    parts = np.zeros((len(chunks), 1, c_out), np.float64)  # one bias partial sum per chunk
+    finish = _kernel("bias_activation_backward") if has_bias or relu else None
+    dz_buffer = np.empty((min(columns.step, n) * int(np.prod(g.out_spatial)), c_out), x.dtype) if relu else None
+    w2t = w.reshape(-1, c_out).T
+    for i, (n0, n1) in enumerate(chunks):
+        dz = dy[n0:n1].reshape(-1, c_out)
+        if finish is not None:
+            out = dz_buffer[: dz.shape[0]] if relu else dz
+            finish(dz, y[n0:n1].reshape(-1, c_out) if relu else dz, out, parts[i], has_bias, relu)
+            dz = out
+        if need_dw:
+            dw += columns.im2col(x[n0:n1]).T @ dz
+        if need_dx:
+            if g.pointwise:
+                np.matmul(dz, w2t, out=dx[n0:n1].reshape(-1, c_in))
+                continue
+            cols = columns.view(n1 - n0)
+            np.matmul(dz, w2t, out=cols.reshape(-1, columns.width))
+            _kernel("col2im_2d" if x.ndim == 4 else "col2vol_3d")(cols, dx[n0:n1], *g.kernel_args)
+    db = parts.sum(axis=(0, 1)).astype(x.dtype) if has_bias else None
+    return dx, None if dw is None else dw.reshape(*g.kernel_size, c_in, c_out), db
+
+
 # --------------------------------------------------------------------------------------
 # The operations
 # --------------------------------------------------------------------------------------
 
 class Conv(Op):
-    """y = conv(x, w); dx = ConvTranspose(dy, w), dw = ConvKernelGradient(x, dy)."""
+    """y = conv(x, w); dx = ConvTranspose(dy, w), dw = ConvKernelGradient(x, dy).
 
-    def forward(self, x, w):
+    Fused form, for a layer's ``activation(conv(x, w) + b)``: ``Conv.apply(x, w, b,
+    activation='relu')`` (``b`` optional, ``activation`` 'relu' or 'linear'). Then
+    dz = ReluGradient(dy, y) first (and db = dz summed over all but the channel axis), in
+    one pass (``bias_activation_gradients``), and dx, dw as above from dz.
+    """
+
+    activation = "linear"
+
+    def forward(self, x, w, b=None):
         g, dtype = self.geometry, _compute_dtype(x, w)
         g.check_operands("Conv", x=x, w=w)
-        y = _conv_forward(g.canonical(x, dtype), g.canonical_kernel(w, dtype), g)
-        return g.user(y).astype(np.result_type(x, w), copy=False)
+        relu = self.activation == "relu"
+        if b is not None or relu:
+            check_bias_activation("Conv", (w.shape[-1],), b, self.activation)
+        bias = None if b is None else np.ascontiguousarray(b, dtype=dtype)
+        y = _conv_forward(g.canonical(x, dtype), g.canonical_kernel(w, dtype), g, bias, relu)
+        return g.user(y).astype(np.result_type(x, w) if b is None else np.result_type(x, w, b),
+                                copy=False)
 
     def backward(self, grad):
-        x, w = self.inputs
-        g = self.geometry
-        return (
-            ConvTranspose.apply(grad, w, geometry=g) if self.needs_input_grad[0] else None,
-            ConvKernelGradient.apply(x, grad, geometry=g) if self.needs_input_grad[1] else None,
+        x, w = self.inputs[:2]
+        g, need = self.geometry, self.needs_input_grad
+        has_bias, relu = len(self.inputs) == 3, self.activation == "relu"
+        if not tape.is_recording():
+            # Nobody differentiates this backward pass: compute dx, dw and db together.
+            dtype = _compute_dtype(x, w, grad)
+            dx, dw, db = _conv_backward(
+                g.canonical(x, dtype), g.canonical_kernel(w, dtype), g.canonical(grad, dtype), g,
+                need[0], need[1], g.canonical(self.output, dtype) if relu else None, has_bias, relu)
+            grads = (None if dx is None else Tensor(g.user(dx)),
+                     None if dw is None else Tensor(dw.reshape(g.kernel_shape)))
+            return grads + ((None if db is None or not need[2] else Tensor(db)),) if has_bias else grads
+        db = None
+        if has_bias or relu:
+            channel_axis = 1 if g.data_format == "channels_first" else -1
+            grad, db = bias_activation_gradients(grad, self.output, has_bias, relu, channel_axis)
+        grads = (
+            ConvTranspose.apply(grad, w, geometry=g) if need[0] else None,
+            ConvKernelGradient.apply(x, grad, geometry=g) if need[1] else None,
         )
+        return grads + (db if need[2] else None,) if has_bias else grads
 
 
 class ConvTranspose(Op):
@@ -188,8 +265,9 @@ class ConvKernelGradient(Op):
 # The functions layers call
 # --------------------------------------------------------------------------------------
 
-def conv(x, kernel, strides=1, padding="valid", dilation_rate=1, data_format="channels_last"):
-    """N-D convolution (1D, 2D or 3D, from the input's rank), without bias.
+def conv(x, kernel, strides=1, padding="valid", dilation_rate=1, data_format="channels_last",
+         bias=None, activation=None):
+    """N-D convolution (1D, 2D or 3D, from the input's rank); optionally ``activation(conv + bias)``.
 
     Args:
         x: the input, ``(batch, *spatial, channels)`` (or ``(batch, channels, *spatial)``
@@ -201,6 +279,10 @@ def conv(x, kernel, strides=1, padding="valid", dilation_rate=1, data_format="ch
             explicit zeros per side, ``((before, after), ...)`` one pair per spatial axis.
         dilation_rate: an int or one int per spatial axis (not with strides > 1).
         data_format: ``'channels_last'`` or ``'channels_first'`` (None: ``K.image_data_format()``).
+        bias: None, or a Tensor ``(filters,)`` added to every output position.
+        activation: None (or ``'linear'``), or ``'relu'``. With a bias or an activation, the
+            layer's whole ``activation(conv(x, kernel) + bias)`` runs as one operation: each
+            chunk of the output gets the bias and the ReLU as soon as it is computed.
 
     Returns:
         A Tensor ``(batch, *out_spatial, filters)`` in the same layout, with
@@ -208,8 +290,9 @@ def conv(x, kernel, strides=1, padding="valid", dilation_rate=1, data_format="ch
 
     Raises:
         ValueError: a wrong rank, a channel count that does not match the kernel, a
-            non-positive size, an unknown option, strides and dilation both above 1, or a
-            kernel window larger than the padded input.
+            non-positive size, an unknown option, strides and dilation both above 1, a
+            kernel window larger than the padded input, a bias that is not ``(filters,)``, or
+            an activation other than 'relu' or 'linear'.
 
     Example:
         >>> x = np.ones((1, 5, 5, 1), "float32")
@@ -219,7 +302,14 @@ def conv(x, kernel, strides=1, padding="valid", dilation_rate=1, data_format="ch
     x, kernel = as_tensor(x), as_tensor(kernel)
     g = _forward_geometry("conv", x, kernel, strides, padding, dilation_rate, data_format,
                           ranks=(3, 4, 5))
-    return Conv.apply(x, kernel, geometry=g)
+    activation = "linear" if activation is None else activation
+    if bias is None and activation == "linear":
+        return Conv.apply(x, kernel, geometry=g)
+    check_bias_activation("conv", (kernel.shape[-1],), None if bias is None else as_tensor(bias),
+                          activation)
+    if bias is None:
+        return Conv.apply(x, kernel, geometry=g, activation=activation)
+    return Conv.apply(x, kernel, as_tensor(bias), geometry=g, activation=activation)
 
 
 def conv_transpose(x, kernel, strides=1, padding="valid", output_padding=None, dilation_rate=1,

@@ -36,13 +36,12 @@ class Adam(Optimizer):
         self._slot_names = ("m", "v", "vhat") if self.amsgrad else ("m", "v")
 
     def _update_step(self, w, g, slots, lr, t):
+        # The formulas, in one pass over the weight: ``adam_update`` in _kernels/optimizers.pyx,
+        # written in NumPy in _kernels/reference.py.
         lr_t = lr * np.sqrt(1.0 - self.beta_2 ** t) / (1.0 - self.beta_1 ** t)
-        m = self.beta_1 * slots["m"] + (1.0 - self.beta_1) * g
-        v = self.beta_2 * slots["v"] + (1.0 - self.beta_2) * np.square(g)
-        slots["m"], slots["v"] = m, v
-        if self.amsgrad:
-            v = slots["vhat"] = np.maximum(slots["vhat"], v)
-        return w - lr_t * m / (np.sqrt(v) + self.epsilon)
+        return self._run_update_kernel(
+            "adam_update", w, g, slots, ("m", "v", "vhat" if self.amsgrad else "v"),
+            self.beta_1, self.beta_2, float(lr_t), self.epsilon, self.amsgrad)
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

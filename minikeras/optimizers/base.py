@@ -21,6 +21,8 @@ by the optimizers of this package, which validate their own hyperparameters with
 import numpy as np
 
 from minikeras import config
+from minikeras._kernels import kernel as _kernel
+from minikeras._kernels import reference as _reference
 from minikeras.tensor import Variable
 
 __all__ = ["Optimizer"]
@@ -142,6 +144,25 @@ class Optimizer:
     def _update_step(self, value, grad, slots, learning_rate, t):
         """The new value of one weight; update ``slots`` (a dict of arrays) in place."""
         raise NotImplementedError(f"{type(self).__name__}._update_step")
+
+    @staticmethod
+    def _run_update_kernel(name, w, g, slots, slot_names, *coefficients):
+        """Run the one-pass update ``name`` (``_kernels/optimizers.pyx``) on one weight.
+
+        The slots listed in ``slot_names`` are updated in place (first made C-contiguous
+        arrays of the weight's dtype, if a ``set_weights`` left them otherwise) and the new
+        weight is returned. The kernels take float32 or float64; other dtypes run the twin.
+        """
+        for name_ in slot_names:
+            if not (slots[name_].dtype == w.dtype and slots[name_].flags.c_contiguous):
+                slots[name_] = np.ascontiguousarray(slots[name_], dtype=w.dtype)
+        w = np.ascontiguousarray(w)
+        g = np.ascontiguousarray(g, dtype=w.dtype)
+        out = np.empty_like(w)
+        update = _kernel(name) if w.dtype in (np.float32, np.float64) else getattr(_reference, name)
+        update(w.reshape(-1), g.reshape(-1), *[slots[n].reshape(-1) for n in slot_names],
+               out.reshape(-1), *coefficients)
+        return out
 
     # --- slots, and saving them ------------------------------------------------------------
     def build(self, var_list):

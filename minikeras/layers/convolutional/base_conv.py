@@ -209,10 +209,27 @@ class BaseConv(Layer):
     # --- the computation ---------------------------------------------------------------------
     def call(self, inputs):
         self._check_spatial(inputs.shape)
+        fused = self._fused_activation()
+        if fused is not None:
+            # The same numbers in one operation: bias and ReLU applied to each chunk of the
+            # convolution's output as it is computed (see ops.conv).
+            return conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
+                        dilation_rate=self.dilation_rate, data_format=self.data_format,
+                        bias=self.bias, activation=fused)
         outputs = self._convolve(inputs)
         if self.use_bias:
             outputs = K.bias_add(outputs, self.bias, data_format=self.data_format)
         return self.activation(outputs)  # `activation=None` is `linear`, the identity
+
+    def _fused_activation(self):
+        """'relu' or 'linear' when ``ops.conv`` can do this layer's whole call, else None."""
+        if type(self)._convolve is not BaseConv._convolve:  # transposed, depthwise, separable
+            return None
+        if self.activation is activations.relu:
+            return "relu"
+        if self.activation is activations.linear and self.use_bias:
+            return "linear"
+        return None
 
     def _convolve(self, inputs):
         return conv(inputs, self.kernel, strides=self.strides, padding=self.padding,

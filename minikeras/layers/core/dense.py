@@ -3,6 +3,7 @@ import numpy as np
 
 from minikeras import activations, constraints, initializers, ops, regularizers
 from minikeras.layers.base_layer import InputSpec, Layer, naming_errors
+from minikeras.ops.nn import bias_activation
 
 __all__ = ["Dense"]
 
@@ -91,6 +92,10 @@ class Dense(Layer):
             # (batch, ..., input_dim) -> (-1, input_dim) @ kernel -> (batch, ..., units)
             rows = ops.reshape(inputs, (-1, inputs.shape[-1]))
             outputs = ops.reshape(ops.matmul(rows, self.kernel), inputs.shape[:-1] + (self.units,))
+        if self.activation is activations.relu or (self.activation is activations.linear and self.use_bias):
+            # The same numbers as below, in one pass over the output (and one backward).
+            relu = "relu" if self.activation is activations.relu else "linear"
+            return bias_activation(outputs, self.bias if self.use_bias else None, relu)
         if self.use_bias:
             outputs = outputs + self.bias
         return self.activation(outputs)
