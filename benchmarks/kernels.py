@@ -32,7 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 
-CASE_MODULES = ("cases_conv", "cases_misc", "cases_layers")
+CASE_MODULES = ("cases_conv", "cases_misc", "cases_layers", "cases_recurrent")
 COPY_BANDWIDTH = 20e9  # bytes per second
 
 

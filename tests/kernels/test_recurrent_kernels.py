@@ -85,63 +85,83 @@ def test_compiled_kernels_agree_with_twins(dtype, name, extra, masked, dropped):
             np.testing.assert_allclose(a, b, **tolerance(dtype))
 
 
+F = 2
+
+
 def masked_case(G, seed):
     rng = np.random.default_rng(seed)
     keep = rng.random((N, T)) > 0.3
     keep[:, 0] = True
+    dmask = (rng.random((G, N, F)) > 0.3) / 0.7
     rmask = (rng.random((G, N, U)) > 0.3) / 0.7
-    arrays = [rng.standard_normal((N, T, G * U)), rng.standard_normal((N, U)),
+    arrays = [rng.standard_normal((N, T, F)), rng.standard_normal((F, G * U)),
+              rng.standard_normal(G * U), rng.standard_normal((N, U)),
               rng.standard_normal((N, U)), 0.5 * rng.standard_normal((U, G * U)),
               rng.standard_normal(G * U)]
-    return keep, rmask, arrays
+    return keep, dmask, rmask, arrays
 
 
+# a: x, kernel, bias, h0, c0, recurrent kernel, recurrent bias; k: keep; d, m: dropout masks
 SEQUENCES = {
-    "simple_rnn": (1, lambda a, k, m: simple_rnn_sequence(a[0], a[1], a[3], keep=k, rmask=m)),
-    "lstm": (4, lambda a, k, m: lstm_sequence(a[0], a[1], a[2], a[3], keep=k, rmask=m,
-                                              recurrent_activation="sigmoid")),
-    "gru": (3, lambda a, k, m: gru_sequence(a[0], a[1], a[3], a[4] * 0, keep=k, rmask=m,
-                                            recurrent_activation="sigmoid")),
-    "gru_reset_after": (3, lambda a, k, m: gru_sequence(a[0], a[1], a[3], a[4], keep=k, rmask=m,
-                                                        recurrent_activation="sigmoid",
-                                                        reset_after=True)),
-    "gru_mix_dropped": (3, lambda a, k, m: gru_sequence(a[0], a[1], a[3], a[4], keep=k, rmask=m,
-                                                        reset_after=True, mix_dropped=True)),
+    "simple_rnn": (1, lambda a, k, d, m: simple_rnn_sequence(a[0], a[1], a[2], a[3], a[5], keep=k,
+                                                             dmask=d, rmask=m)),
+    "lstm": (4, lambda a, k, d, m: lstm_sequence(a[0], a[1], a[2], a[3], a[4], a[5], keep=k,
+                                                 dmask=d, rmask=m, recurrent_activation="sigmoid")),
+    "gru": (3, lambda a, k, d, m: gru_sequence(a[0], a[1], a[2], a[6] * 0, a[3], a[5], keep=k,
+                                               dmask=d, rmask=m, recurrent_activation="sigmoid")),
+    "gru_reset_after": (3, lambda a, k, d, m: gru_sequence(a[0], a[1], a[2], a[6], a[3], a[5],
+                                                           keep=k, dmask=d, rmask=m,
+                                                           recurrent_activation="sigmoid",
+                                                           reset_after=True)),
+    "gru_mix_dropped": (3, lambda a, k, d, m: gru_sequence(a[0], a[1], a[2], a[6], a[3], a[5],
+                                                           keep=k, dmask=d, rmask=m, reset_after=True,
+                                                           mix_dropped=True)),
 }
 
 
 @pytest.mark.parametrize("backend", ["cython", "reference"])
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
 def test_sequence_op_gradients_through_time(backend, name):
-    """Every input: xz, the initial states, the recurrent kernel (and recurrent bias)."""
+    """Every input: x, kernel, bias, the initial states, the recurrent kernel (and bias)."""
     G, fn = SEQUENCES[name]
     for k, (masked, dropped) in enumerate([(False, False), (True, False), (True, True)]):
-        keep, rmask, arrays = masked_case(G, seed=k)
+        keep, dmask, rmask, arrays = masked_case(G, seed=k)
         with kernels.use(backend):
             assert_gradients_close(
-                lambda *a: fn(a, keep if masked else None, rmask if dropped else None),
+                lambda *a: fn(a, keep if masked else None, dmask if dropped else None,
+                              rmask if dropped else None),
                 arrays, tol=1e-6)
 
 
 def test_masked_steps_carry_the_state():
-    keep, _, (xz, h0, c0, R, _) = masked_case(4, seed=3)
-    out = lstm_sequence(xz, h0, c0, R, keep=keep).numpy()
+    keep, _, _, (x, W, b, h0, c0, R, _) = masked_case(4, seed=3)
+    out = lstm_sequence(x, W, b, h0, c0, R, keep=keep).numpy()
     for n in range(N):
         for t in range(T):
             if not keep[n, t]:
-                previous = out[n, t - 1] if t else np.concatenate([h0[n], c0[n]])
+                previous = out[n, t - 1] if t else h0[n]
                 np.testing.assert_array_equal(out[n, t], previous)
 
 
 def test_sequence_ops_check_their_operands():
-    xz, h0, R = np.zeros((2, 3, 8)), np.zeros((2, 4)), np.zeros((4, 8))
+    x, W, b, h0, R = np.zeros((2, 3, 5)), np.zeros((5, 8)), np.zeros(8), np.zeros((2, 4)), np.zeros((4, 8))
     with pytest.raises(ValueError, match=r"lstm_sequence: expected a recurrent kernel of shape \(units, 4 \* units\), received shape \(4, 8\)"):
-        lstm_sequence(xz, h0, h0, R)
-    with pytest.raises(ValueError, match=r"simple_rnn_sequence: expected xz of shape \(batch, timesteps, 4\), received shape \(2, 3, 8\)"):
-        simple_rnn_sequence(xz, h0, np.zeros((4, 4)))
+        lstm_sequence(x, W, b, h0, h0, R)
+    with pytest.raises(ValueError, match=r"simple_rnn_sequence: expected a kernel of shape \(5, 4\), received shape \(5, 8\)"):
+        simple_rnn_sequence(x, W, np.zeros(4), h0, np.zeros((4, 4)))
+    with pytest.raises(ValueError, match=r"expected an input of shape \(batch, timesteps, features\), received shape \(2, 3\)"):
+        simple_rnn_sequence(np.zeros((2, 3)), W, b, h0, np.zeros((4, 4)))
+    x, W, b = np.zeros((2, 3, 5)), np.zeros((5, 4)), np.zeros(4)
+    R = np.zeros((4, 4))
+    with pytest.raises(ValueError, match=r"expected a bias of shape \(4,\), received shape \(8,\)"):
+        simple_rnn_sequence(x, W, np.zeros(8), h0, R)
     with pytest.raises(ValueError, match=r"expected states of shape \(2, 4\), received shape \(3, 4\)"):
-        simple_rnn_sequence(np.zeros((2, 3, 4)), np.zeros((3, 4)), np.zeros((4, 4)))
+        simple_rnn_sequence(x, W, b, np.zeros((3, 4)), R)
     with pytest.raises(ValueError, match=r"activation 'softmax' has no kernel"):
-        simple_rnn_sequence(np.zeros((2, 3, 4)), h0, np.zeros((4, 4)), activation="softmax")
+        simple_rnn_sequence(x, W, b, h0, R, activation="softmax")
     with pytest.raises(ValueError, match=r"expected a mask of shape \(2, 3\), received shape \(3, 2\)"):
-        simple_rnn_sequence(np.zeros((2, 3, 4)), h0, np.zeros((4, 4)), keep=np.ones((3, 2), bool))
+        simple_rnn_sequence(x, W, b, h0, R, keep=np.ones((3, 2), bool))
+    with pytest.raises(ValueError, match=r"expected input dropout masks of shape \(1, 2, 5\), received shape \(1, 2, 4\)"):
+        simple_rnn_sequence(x, W, b, h0, R, dmask=np.ones((1, 2, 4)))
+    with pytest.raises(ValueError, match=r"gru_sequence: expected a recurrent bias of shape \(12,\), received shape \(4,\)"):
+        gru_sequence(x, np.zeros((5, 12)), np.zeros(12), np.zeros(4), h0, np.zeros((4, 12)))

@@ -8,7 +8,9 @@ the input's share of every gate for all steps at once:
     xz[:, t, gate] = (x_t * dropout_mask[gate]) @ kernel[:, gate] + bias[gate]
 
 (``implementation=1``: one mask per gate; ``implementation=2``: the first mask for all
-gates, as Keras 2.2.4). A cell's ``_run_sequence`` hands ``xz`` to its sequence op.
+gates, as Keras 2.2.4). The step loop (``call``) computes it with ops one step at a time; a
+cell's ``_run_sequence`` hands the input, weights and masks to its sequence op, which
+computes it for all steps at once.
 
 ``CellLayer`` is the RNN layer built from one such cell (``SimpleRNN``, ``GRU``, ``LSTM``):
 it takes the cell's arguments, exposes them as attributes and writes them in its config
@@ -136,6 +138,20 @@ class RecurrentCell(Layer):
 
     def _input_bias(self):
         return self.bias
+
+    def _input_masks(self):
+        """(gates, N, features) for the sequence ops, or None."""
+        if self._dropout_mask is None:
+            return None
+        return np.stack([self._input_mask(g) for g in range(self.gates)])
+
+    def _zeros(self, shape):
+        return Tensor(np.zeros(shape, dtype=self.dtype))
+
+    def _sequence_bias(self):
+        """The input bias for the sequence ops (zeros without one)."""
+        bias = self._input_bias()
+        return bias if bias is not None else self._zeros((self.gates * self.units,))
 
     # --- the inputs' share of the gates ---------------------------------------------------------
     def _gate_columns(self, weight, gate):

@@ -97,9 +97,10 @@ class GRUCell(RecurrentCell):
         if self.reset_after and self.bias is not None:
             recurrent_bias = ops.getitem(self.bias, 1)
         else:
-            recurrent_bias = Tensor(np.zeros(3 * self.units, dtype=self.dtype))
-        sequence = gru_sequence(self._input_projection(inputs), states[0], self.recurrent_kernel,
-                                recurrent_bias, keep=keep, rmask=self._recurrent_masks(),
+            recurrent_bias = self._zeros((3 * self.units,))
+        sequence = gru_sequence(inputs, self.kernel, self._sequence_bias(), recurrent_bias,
+                                states[0], self.recurrent_kernel, keep=keep,
+                                dmask=self._input_masks(), rmask=self._recurrent_masks(),
                                 activation=act, recurrent_activation=ract,
                                 reset_after=self.reset_after, mix_dropped=self._mix_dropped())
         return sequence, [ops.getitem(sequence, (slice(None), -1))]

@@ -95,12 +95,13 @@ class LSTMCell(RecurrentCell):
 
     def _run_sequence(self, inputs, states, keep):
         act, ract = self._fused_activations()
-        both = lstm_sequence(self._input_projection(inputs), states[0], states[1],
-                             self.recurrent_kernel, keep=keep, rmask=self._recurrent_masks(),
-                             activation=act, recurrent_activation=ract)
-        sequence = ops.getitem(both, (Ellipsis, slice(0, self.units)))
-        last_c = ops.getitem(both, (slice(None), -1, slice(self.units, None)))
-        return sequence, [ops.getitem(sequence, (slice(None), -1)), last_c]
+        T = inputs.shape[1]
+        both = lstm_sequence(inputs, self.kernel, self._sequence_bias(), states[0], states[1],
+                             self.recurrent_kernel, keep=keep, dmask=self._input_masks(),
+                             rmask=self._recurrent_masks(), activation=act,
+                             recurrent_activation=ract)
+        sequence = ops.getitem(both, (slice(None), slice(0, T)))
+        return sequence, [ops.getitem(both, (slice(None), T - 1)), ops.getitem(both, (slice(None), T))]
 
     def get_config(self):
         config = super().get_config()

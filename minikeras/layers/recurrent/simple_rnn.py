@@ -1,4 +1,5 @@
 """SimpleRNN: the fully connected recurrent cell, ``h_t = act(x_t W + h_{t-1} U + b)``, then its layer."""
+from minikeras import ops
 from minikeras.layers.recurrent.base_cell import CellLayer, RecurrentCell
 from minikeras.ops.recurrent import simple_rnn_sequence
 
@@ -53,11 +54,9 @@ class SimpleRNNCell(RecurrentCell):
 
     def _run_sequence(self, inputs, states, keep):
         act, _ = self._fused_activations()
-        sequence = simple_rnn_sequence(self._input_projection(inputs), states[0],
-                                       self.recurrent_kernel, keep=keep,
+        sequence = simple_rnn_sequence(inputs, self.kernel, self._sequence_bias(), states[0],
+                                       self.recurrent_kernel, keep=keep, dmask=self._input_masks(),
                                        rmask=self._recurrent_masks(), activation=act)
-        from minikeras import ops
-
         return sequence, [ops.getitem(sequence, (slice(None), -1))]
 
 
