@@ -5,6 +5,7 @@ import pytest
 from minikeras import backend as K
 from minikeras.layers import Dense
 from minikeras.models import Sequential, load_model
+from minikeras.optimizers import SGD
 
 
 @pytest.fixture(autouse=True)
@@ -28,11 +29,12 @@ def numpy_huber(y, p):
 
 
 def test_custom_loss_and_metric_give_numpy_numbers_and_train(tmp_path):
+    np.random.seed(0)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(64, 3)).astype("float32")
     y = (x @ np.array([[2.0], [-1.0], [0.5]]) + 3 * (rng.random((64, 1)) > 0.9)).astype("float32")
     model = Sequential([Dense(1, input_shape=(3,))])
-    model.compile("sgd", loss=huber, metrics=[within_half])
+    model.compile(SGD(lr=0.05), loss=huber, metrics=[within_half])
     assert model.metrics_names == ["loss", "within_half"]
     prediction = model.predict(x)
     loss, metric = model.evaluate(x, y, batch_size=64, verbose=0)
@@ -40,7 +42,7 @@ def test_custom_loss_and_metric_give_numpy_numbers_and_train(tmp_path):
     np.testing.assert_allclose(metric, np.mean(np.abs(prediction - y) < 0.5), rtol=1e-6)
     history = model.fit(x, y, epochs=20, batch_size=16, verbose=0)
     assert set(history.history) == {"loss", "within_half"}
-    assert history.history["loss"][-1] < 0.8 * history.history["loss"][0]
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
 
     path = str(tmp_path / "huber.npz")
     model.save(path)
