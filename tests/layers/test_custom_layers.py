@@ -15,6 +15,7 @@ from minikeras.utils.gradient_check import assert_gradients_close
 @pytest.fixture(autouse=True)
 def fresh_names():
     K.clear_session()
+    np.random.seed(0)  # the weights' initial values
 
 
 class MyLayer(Layer):

@@ -12,6 +12,7 @@ from minikeras.models import Model, Sequential
 @pytest.fixture(autouse=True)
 def fresh_names():
     K.clear_session()
+    np.random.seed(0)  # the weights' initial values
 
 
 DATA = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")

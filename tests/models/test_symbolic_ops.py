@@ -15,6 +15,7 @@ from minikeras.utils.gradient_check import assert_gradients_close
 @pytest.fixture(autouse=True)
 def fresh_names():
     K.clear_session()
+    np.random.seed(0)  # the weights' initial values
 
 
 def test_k_functions_between_layers_build_op_layers_and_compute_the_same_as_numpy():
