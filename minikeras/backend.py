@@ -68,11 +68,11 @@ def constant(value, dtype=None, shape=None, name=None):
 
 
 def zeros(shape, dtype=None, name=None):
-    return Variable(np.zeros(shape, dtype=dtype or floatx()), name=name)
+    return Variable(np.zeros(_concrete_shape(shape, "zeros"), dtype=dtype or floatx()), name=name)
 
 
 def ones(shape, dtype=None, name=None):
-    return Variable(np.ones(shape, dtype=dtype or floatx()), name=name)
+    return Variable(np.ones(_concrete_shape(shape, "ones"), dtype=dtype or floatx()), name=name)
 
 
 def eye(size, dtype=None, name=None):

@@ -71,7 +71,7 @@ def test_the_run_time_batch_size_reaches_random_draws():
     batch = K.shape(h)[0]
     noise = K.random_normal(shape=(batch, 2))
     assert batch.shape == () and noise.shape == (None, 2)
-    assert K.shape(h).dtype == np.int64
+    assert K.shape(h).dtype == np.int64 and batch.dtype == np.int64
     model = Model(x, noise)
     assert model.predict(np.zeros((7, 4), "float32"), batch_size=7).shape == (7, 2)
     assert model.predict(np.zeros((3, 4), "float32")).shape == (3, 2)
@@ -179,3 +179,17 @@ def test_random_draws_follow_numpy_seed_and_their_distributions():
         K.random_binomial((2,), p=1.5)
     with pytest.raises(ValueError, match="random_normal: shape must not have negative sizes"):
         K.random_normal((-1, 2))
+
+
+def test_run_time_shapes_in_a_lambda_build_tensors():
+    def per_sample(x):
+        flat = K.reshape(x, (K.shape(x)[0], -1))
+        return K.concatenate([flat, K.ones((K.shape(x)[0], 1)), K.zeros((K.shape(x)[0], 1))], axis=-1)
+
+    x = Input(shape=(2, 3))
+    model = Model(x, Lambda(per_sample)(x))
+    assert model.output_shape == (None, 8)
+    data = np.arange(24, dtype="float32").reshape(4, 2, 3)
+    expected = np.concatenate([data.reshape(4, 6), np.ones((4, 1)), np.zeros((4, 1))], axis=-1)
+    np.testing.assert_array_equal(model.predict(data), expected)
+    assert int(K.shape(data)[0]) == 4 and K.shape(data)[0].dtype == np.int64
