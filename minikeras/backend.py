@@ -35,6 +35,8 @@ __all__ = [
     "relu", "elu", "sigmoid", "hard_sigmoid", "tanh", "softmax", "softplus", "softsign",
     "l2_normalize", "bias_add", "stop_gradient", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "binary_crossentropy",
+    # the functional graph
+    "function", "learning_phase",
     # random tensors
     "random_normal", "random_uniform", "random_binomial", "truncated_normal",
 ]
@@ -447,6 +449,43 @@ def binary_crossentropy(target, output, from_logits=False):
     return -(target * ops.log(p) + (1 - target) * ops.log(1 - p))
 
 
+# --- the functional graph ---------------------------------------------------------------------------
+class _LearningPhase:
+    """The placeholder ``K.learning_phase()``: given to ``K.function`` as an input, its value
+    (0 for inference, 1 for training) is the ``training`` flag of the layers."""
+
+    _is_learning_phase = True
+
+    def __repr__(self):
+        return "<learning phase>"
+
+
+_LEARNING_PHASE = _LearningPhase()
+
+
+def learning_phase():
+    """Keras 2's learning-phase placeholder, an input of ``K.function`` (0: test, 1: train)."""
+    return _LEARNING_PHASE
+
+
+def function(inputs, outputs, updates=None, **kwargs):
+    """A function from arrays to arrays through part of a functional graph (Keras 2).
+
+    ``f = K.function([model.input], [model.layers[1].output])`` then ``f([x])`` returns
+    the list of the outputs' values for the data ``x``. Put ``K.learning_phase()`` among the
+    inputs to pass the training flag (``f([x, 1])``: Dropout active).
+
+    Raises:
+        NotImplementedError: for ``updates`` (minikeras has no graph updates to run).
+        ValueError: when the outputs cannot be computed from the inputs.
+    """
+    if updates:
+        raise NotImplementedError("K.function: `updates` is not supported (there are no graph updates to run).")
+    if kwargs:
+        raise NotImplementedError(f"K.function: unsupported argument(s) {sorted(kwargs)}.")
+    return dispatch.graph_function(inputs, outputs)
+
+
 # --- random tensors ---------------------------------------------------------------------------------
 # ``shape`` may hold run-time sizes: in a Lambda, ``K.shape(x)[0]`` is the batch size of the
 # data, so the VAE's ``K.random_normal(shape=(K.shape(z_mean)[0], latent_dim))`` draws one row
@@ -511,7 +550,7 @@ _NOT_SYMBOLIC = {
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
     "clear_session", "variable", "constant", "zeros", "ones", "eye", "is_tensor", "is_keras_tensor",
     "int_shape", "ndim", "dtype", "eval", "get_value", "set_value", "batch_get_value",
-    "batch_set_value", "count_params",
+    "batch_set_value", "count_params", "function", "learning_phase",
 }
 for _name in __all__:
     if _name not in _NOT_SYMBOLIC:

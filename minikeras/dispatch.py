@@ -12,12 +12,19 @@ layer (``OpLayer``, in ``minikeras/layers/op_layer.py``) that calls the same fun
 when the model runs on data. This module is the meeting point, and imports nothing from
 minikeras: ``backend``, ``ops`` and ``KerasTensor`` ask ``has_symbolic`` and hand the call to
 ``symbolic_call``, and ``op_layer.py`` registers the code that builds the node.
+
+``K.function(inputs, outputs)`` (Keras 2's way to read a layer's output on data) needs a
+model; the models package registers how to make one here (``register_function_builder``).
 """
 import functools
 
-__all__ = ["has_symbolic", "symbolic_call", "symbolic_aware", "register_node_builder"]
+__all__ = [
+    "has_symbolic", "symbolic_call", "symbolic_aware", "register_node_builder",
+    "register_function_builder", "graph_function",
+]
 
 _node_builder = None
+_function_builder = None
 
 
 def register_node_builder(builder):
@@ -57,3 +64,15 @@ def symbolic_aware(function):
 
     wrapper.__wrapped_function__ = function
     return wrapper
+
+
+def register_function_builder(builder):
+    """``builder(inputs, outputs)`` returns the callable of ``K.function``."""
+    global _function_builder
+    _function_builder = builder
+
+
+def graph_function(inputs, outputs):
+    if _function_builder is None:  # only if minikeras.models was never imported
+        raise RuntimeError("K.function needs minikeras.models: import minikeras first.")
+    return _function_builder(inputs, outputs)

@@ -24,6 +24,7 @@ import json
 
 import numpy as np
 
+from minikeras import dispatch
 from minikeras.layers.base_layer import InputSpec, Layer
 from minikeras.models.added_losses import AddedLosses
 from minikeras.models.generator_training import GeneratorTrainer
@@ -478,6 +479,27 @@ class Model(GeneratorTrainer, Trainer, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
 
 
+class _GraphFunction:
+    """What ``K.function(inputs, outputs)`` returns: arrays in, the outputs' arrays out."""
+
+    def __init__(self, inputs, outputs):
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        self._phase_at = [i for i, x in enumerate(inputs) if getattr(x, "_is_learning_phase", False)]
+        self._single_output = not isinstance(outputs, (list, tuple))
+        graph_inputs = [x for i, x in enumerate(inputs) if i not in self._phase_at]
+        self._model = Model(graph_inputs, [outputs] if self._single_output else list(outputs))
+
+    def __call__(self, values):
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        training = bool(values[self._phase_at[0]]) if self._phase_at else False
+        data = [v for i, v in enumerate(values) if i not in self._phase_at]
+        results = self._model(data, training=training)
+        results = results if isinstance(results, (list, tuple)) else [results]
+        arrays = [np.array(r.numpy()) for r in results]
+        return arrays[0] if self._single_output else arrays
+
+
+dispatch.register_function_builder(_GraphFunction)
 register_model_class("Model", Model)
 register_model_class("Functional", Model)  # tf.keras' name for a functional model
 

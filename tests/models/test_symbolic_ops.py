@@ -193,3 +193,24 @@ def test_run_time_shapes_in_a_lambda_build_tensors():
     expected = np.concatenate([data.reshape(4, 6), np.ones((4, 1)), np.zeros((4, 1))], axis=-1)
     np.testing.assert_array_equal(model.predict(data), expected)
     assert int(K.shape(data)[0]) == 4 and K.shape(data)[0].dtype == np.int64
+
+
+def test_k_function_reads_intermediate_outputs_with_the_learning_phase():
+    from minikeras.layers import Dropout
+    from minikeras.models import Sequential
+
+    model = Sequential([Dense(4, activation="relu", input_shape=(3,)), Dropout(0.5), Dense(2)])
+    data = np.random.default_rng(4).normal(size=(6, 3)).astype("float32")
+    hidden = K.function([model.input], [model.layers[0].output])
+    kernel, bias = model.layers[0].get_weights()
+    (values,) = hidden([data])
+    np.testing.assert_allclose(values, np.maximum(data @ kernel + bias, 0), rtol=1e-6)
+    both = K.function([model.input, K.learning_phase()], [model.layers[0].output, model.layers[1].output])
+    before, after = both([data, 0])
+    np.testing.assert_array_equal(before, after)              # Dropout off when testing
+    before, after = both([data, 1])
+    assert not np.array_equal(before, after)                  # and on when training
+    with pytest.raises(NotImplementedError, match="`updates` is not supported"):
+        K.function([model.input], [model.output], updates=[(model.layers[0].kernel, 0)])
+    with pytest.raises(ValueError, match="graph disconnected"):
+        K.function([Input(shape=(3,))], [model.output])
