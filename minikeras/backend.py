@@ -12,6 +12,9 @@ from minikeras.config import (
     epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format,
 )
 from minikeras.tensor import Tensor, Variable, as_tensor
+from minikeras.backend_random import (
+    concrete_shape as _concrete_shape, random_binomial, random_normal, random_uniform, truncated_normal,
+)
 
 __all__ = [
     # settings
@@ -484,61 +487,6 @@ def function(inputs, outputs, updates=None, **kwargs):
     if kwargs:
         raise NotImplementedError(f"K.function: unsupported argument(s) {sorted(kwargs)}.")
     return dispatch.graph_function(inputs, outputs)
-
-
-# --- random tensors ---------------------------------------------------------------------------------
-# ``shape`` may hold run-time sizes: in a Lambda, ``K.shape(x)[0]`` is the batch size of the
-# data, so the VAE's ``K.random_normal(shape=(K.shape(z_mean)[0], latent_dim))`` draws one row
-# per sample. Without a seed the draws follow NumPy's global state (``np.random.seed``), as
-# the initializers and Dropout do.
-def _random_generator(seed):
-    return np.random.default_rng(np.random.randint(2**31 - 1) if seed is None else seed)
-
-
-def _concrete_shape(shape, function):
-    sizes = shape.numpy().tolist() if isinstance(shape, Tensor) else shape
-    try:
-        sizes = [int(np.asarray(n)) for n in (sizes if isinstance(sizes, (list, tuple)) else [sizes])]
-    except (TypeError, ValueError):
-        raise ValueError(f"{function}: shape must be a tuple of integers, received {shape!r}.") from None
-    if [n for n in sizes if n < 0]:  # (``any`` here is K.any)
-        raise ValueError(f"{function}: shape must not have negative sizes, received {tuple(sizes)}.")
-    return tuple(sizes)
-
-
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Samples of a normal distribution ``N(mean, stddev**2)``, as a Tensor of ``shape``."""
-    rng = _random_generator(seed)
-    values = rng.normal(mean, stddev, size=_concrete_shape(shape, "random_normal"))
-    return Tensor(values.astype(dtype or floatx()))
-
-
-def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Samples of the uniform distribution on ``[minval, maxval)``."""
-    rng = _random_generator(seed)
-    values = rng.uniform(minval, maxval, size=_concrete_shape(shape, "random_uniform"))
-    return Tensor(values.astype(dtype or floatx()))
-
-
-def random_binomial(shape, p=0.0, dtype=None, seed=None):
-    """Ones with probability ``p`` and zeros otherwise (Keras 2's Bernoulli draws)."""
-    if not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"random_binomial: p must be in [0, 1], received {p}.")
-    rng = _random_generator(seed)
-    values = rng.uniform(0.0, 1.0, size=_concrete_shape(shape, "random_binomial")) < float(p)
-    return Tensor(values.astype(dtype or floatx()))
-
-
-def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Normal samples redrawn until within two standard deviations of the mean."""
-    rng = _random_generator(seed)
-    size = _concrete_shape(shape, "truncated_normal")
-    values = rng.normal(0.0, 1.0, size=size)
-    outside = np.abs(values) > 2.0
-    while outside.sum() > 0:
-        values[outside] = rng.normal(0.0, 1.0, size=int(outside.sum()))
-        outside = np.abs(values) > 2.0
-    return Tensor((mean + stddev * values).astype(dtype or floatx()))
 
 
 # --- symbolic tensors -------------------------------------------------------------------------------

@@ -174,7 +174,7 @@ def _filled(value, values):
 def _describe(function):
     module = getattr(function, "__module__", "") or ""
     name = getattr(function, "__qualname__", None) or getattr(function, "__name__", repr(function))
-    prefix = "K." if module == "minikeras.backend" else ""
+    prefix = "K." if module.startswith("minikeras.backend") else ""
     return f"{prefix}{name}"
 
 
