@@ -1,4 +1,6 @@
 """K functions and Tensor operators on the symbolic tensors of a functional model (OpLayer)."""
+import json
+
 import numpy as np
 import pytest
 
@@ -99,16 +101,42 @@ def test_summary_lists_the_op_layers():
     assert any("square_1 (OpLayer)" in line and "(None, 2)" in line for line in lines)
 
 
-def test_saving_a_model_with_op_layers_says_why_not_and_the_weights_still_save(tmp_path):
+def test_a_model_with_k_math_is_saved_and_loaded_by_name(tmp_path):
     x = Input(shape=(4,))
-    model = Model(x, K.square(Dense(2)(x)))
-    with pytest.raises(NotImplementedError, match="OpLayer 'square_1' .*K.square.*cannot be saved.*save_weights"):
+    h = Dense(3)(x)
+    y = K.sum(K.square(h) + 1.0, axis=-1, keepdims=True) * x[:, 0:1] - np.array([0.5], "float32")
+    noise = 0.0 * K.random_normal(shape=(K.shape(h)[0], 2))
+    z = K.concatenate([h, -h])[..., 1:3] + noise
+    model = Model(x, [y, z])
+    config = json.loads(model.to_json())["config"]["layers"]
+    functions = {layer["config"].get("function") for layer in config if layer["class_name"] == "OpLayer"}
+    assert {"K:square", "K:sum", "ops:add", "ops:multiply", "operator:getitem", "K:shape",
+            "K:random_normal", "K:concatenate"} <= functions
+    path = str(tmp_path / "k_math.npz")
+    model.save(path)
+    loaded = load_model(path)
+    data = np.random.default_rng(5).normal(size=(6, 4)).astype("float32")
+    for a, b in zip(model.predict(data), loaded.predict(data)):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert loaded.output_shape == [(None, 1), (None, 2)]
+    rebuilt = model_from_json(model.to_json())
+    assert [type(layer).__name__ for layer in rebuilt.layers] == [type(layer).__name__ for layer in model.layers]
+
+
+def test_k_math_whose_arguments_cannot_be_stored_says_why_and_the_weights_still_save(tmp_path):
+    x = Input(shape=(4,))
+    scale = K.variable(np.full((2,), 3.0))
+    model = Model(x, K.square(Dense(2)(x)) * scale)
+    with pytest.raises(NotImplementedError, match="OpLayer 'multiply_1' .*cannot be saved in a config: "
+                                                  "Variable is not .*Keras 2 cannot save such a model either"):
         model.save(str(tmp_path / "m.npz"))
-    with pytest.raises(NotImplementedError, match="Keras 2 cannot save such a model either"):
+    with pytest.raises(NotImplementedError, match="save_weights"):
         model.to_json()
+    with pytest.raises(NotImplementedError, match=r"OpLayer 'square_2' \(square applied.*the function square"):
+        Model(x, ops.square(x)).to_json()                    # an op reached through Op.apply
     model.save_weights(str(tmp_path / "w.npz"))
     x2 = Input(shape=(4,))
-    twin = Model(x2, K.square(Dense(2)(x2)))
+    twin = Model(x2, K.square(Dense(2)(x2)) * scale)
     twin.load_weights(str(tmp_path / "w.npz"))
     data = np.ones((2, 4), "float32")
     np.testing.assert_allclose(twin.predict(data), model.predict(data))
