@@ -165,7 +165,14 @@ class Model(LossAdder, GeneratorTrainer, Trainer, Layer):
         return masks[0] if self._single_output else masks
 
     def compute_output_shape(self, input_shape):
-        """The output shape(s) for ``input_shape``, by running the shapes through the graph."""
+        """The output shape(s) for ``input_shape``, by running the shapes through the graph
+        (a subclassed model: the shapes its build found, with this batch size)."""
+        if self._is_subclassed:
+            if not self.outputs:
+                self.build(input_shape)
+            batch = (input_shape[0] if self._single_input else input_shape[0][0]) if input_shape else None
+            shapes = [(batch,) + tuple(x.shape[1:]) for x in self.outputs]
+            return shapes[0] if self._single_output else shapes
         shapes = [input_shape] if self._single_input else list(input_shape)
         if len(shapes) != len(self.inputs):
             raise ValueError(
