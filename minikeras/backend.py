@@ -12,6 +12,9 @@ from minikeras.config import (
     epsilon, floatx, image_data_format, set_epsilon, set_floatx, set_image_data_format,
 )
 from minikeras.tensor import Tensor, Variable, as_tensor
+from minikeras.backend_random import (
+    concrete_shape as _concrete_shape, random_binomial, random_normal, random_uniform, truncated_normal,
+)
 
 __all__ = [
     # settings
@@ -35,6 +38,8 @@ __all__ = [
     "relu", "elu", "sigmoid", "hard_sigmoid", "tanh", "softmax", "softplus", "softsign",
     "l2_normalize", "bias_add", "stop_gradient", "categorical_crossentropy",
     "sparse_categorical_crossentropy", "binary_crossentropy",
+    # the functional graph
+    "function", "learning_phase",
     # random tensors
     "random_normal", "random_uniform", "random_binomial", "truncated_normal",
 ]
@@ -68,11 +73,11 @@ def constant(value, dtype=None, shape=None, name=None):
 
 
 def zeros(shape, dtype=None, name=None):
-    return Variable(np.zeros(shape, dtype=dtype or floatx()), name=name)
+    return Variable(np.zeros(_concrete_shape(shape, "zeros"), dtype=dtype or floatx()), name=name)
 
 
 def ones(shape, dtype=None, name=None):
-    return Variable(np.ones(shape, dtype=dtype or floatx()), name=name)
+    return Variable(np.ones(_concrete_shape(shape, "ones"), dtype=dtype or floatx()), name=name)
 
 
 def eye(size, dtype=None, name=None):
@@ -447,59 +452,41 @@ def binary_crossentropy(target, output, from_logits=False):
     return -(target * ops.log(p) + (1 - target) * ops.log(1 - p))
 
 
-# --- random tensors ---------------------------------------------------------------------------------
-# ``shape`` may hold run-time sizes: in a Lambda, ``K.shape(x)[0]`` is the batch size of the
-# data, so the VAE's ``K.random_normal(shape=(K.shape(z_mean)[0], latent_dim))`` draws one row
-# per sample. Without a seed the draws follow NumPy's global state (``np.random.seed``), as
-# the initializers and Dropout do.
-def _random_generator(seed):
-    return np.random.default_rng(np.random.randint(2**31 - 1) if seed is None else seed)
+# --- the functional graph ---------------------------------------------------------------------------
+class _LearningPhase:
+    """The placeholder ``K.learning_phase()``: given to ``K.function`` as an input, its value
+    (0 for inference, 1 for training) is the ``training`` flag of the layers."""
+
+    _is_learning_phase = True
+
+    def __repr__(self):
+        return "<learning phase>"
 
 
-def _concrete_shape(shape, function):
-    sizes = shape.numpy().tolist() if isinstance(shape, Tensor) else shape
-    try:
-        sizes = [int(np.asarray(n)) for n in (sizes if isinstance(sizes, (list, tuple)) else [sizes])]
-    except (TypeError, ValueError):
-        raise ValueError(f"{function}: shape must be a tuple of integers, received {shape!r}.") from None
-    if [n for n in sizes if n < 0]:  # (``any`` here is K.any)
-        raise ValueError(f"{function}: shape must not have negative sizes, received {tuple(sizes)}.")
-    return tuple(sizes)
+_LEARNING_PHASE = _LearningPhase()
 
 
-def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Samples of a normal distribution ``N(mean, stddev**2)``, as a Tensor of ``shape``."""
-    rng = _random_generator(seed)
-    values = rng.normal(mean, stddev, size=_concrete_shape(shape, "random_normal"))
-    return Tensor(values.astype(dtype or floatx()))
+def learning_phase():
+    """Keras 2's learning-phase placeholder, an input of ``K.function`` (0: test, 1: train)."""
+    return _LEARNING_PHASE
 
 
-def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """Samples of the uniform distribution on ``[minval, maxval)``."""
-    rng = _random_generator(seed)
-    values = rng.uniform(minval, maxval, size=_concrete_shape(shape, "random_uniform"))
-    return Tensor(values.astype(dtype or floatx()))
+def function(inputs, outputs, updates=None, **kwargs):
+    """A function from arrays to arrays through part of a functional graph (Keras 2).
 
+    ``f = K.function([model.input], [model.layers[1].output])`` then ``f([x])`` returns
+    the list of the outputs' values for the data ``x``. Put ``K.learning_phase()`` among the
+    inputs to pass the training flag (``f([x, 1])``: Dropout active).
 
-def random_binomial(shape, p=0.0, dtype=None, seed=None):
-    """Ones with probability ``p`` and zeros otherwise (Keras 2's Bernoulli draws)."""
-    if not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"random_binomial: p must be in [0, 1], received {p}.")
-    rng = _random_generator(seed)
-    values = rng.uniform(0.0, 1.0, size=_concrete_shape(shape, "random_binomial")) < float(p)
-    return Tensor(values.astype(dtype or floatx()))
-
-
-def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """Normal samples redrawn until within two standard deviations of the mean."""
-    rng = _random_generator(seed)
-    size = _concrete_shape(shape, "truncated_normal")
-    values = rng.normal(0.0, 1.0, size=size)
-    outside = np.abs(values) > 2.0
-    while outside.sum() > 0:
-        values[outside] = rng.normal(0.0, 1.0, size=int(outside.sum()))
-        outside = np.abs(values) > 2.0
-    return Tensor((mean + stddev * values).astype(dtype or floatx()))
+    Raises:
+        NotImplementedError: for ``updates`` (minikeras has no graph updates to run).
+        ValueError: when the outputs cannot be computed from the inputs.
+    """
+    if updates:
+        raise NotImplementedError("K.function: `updates` is not supported (there are no graph updates to run).")
+    if kwargs:
+        raise NotImplementedError(f"K.function: unsupported argument(s) {sorted(kwargs)}.")
+    return dispatch.graph_function(inputs, outputs)
 
 
 # --- symbolic tensors -------------------------------------------------------------------------------
@@ -511,7 +498,7 @@ _NOT_SYMBOLIC = {
     "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
     "clear_session", "variable", "constant", "zeros", "ones", "eye", "is_tensor", "is_keras_tensor",
     "int_shape", "ndim", "dtype", "eval", "get_value", "set_value", "batch_get_value",
-    "batch_set_value", "count_params",
+    "batch_set_value", "count_params", "function", "learning_phase",
 }
 for _name in __all__:
     if _name not in _NOT_SYMBOLIC:

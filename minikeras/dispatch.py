@@ -9,15 +9,27 @@ layers, as tf.keras allows::
 
 Each such call cannot compute anything yet; instead it becomes a node of the graph: a small
 layer (``OpLayer``, in ``minikeras/layers/op_layer.py``) that calls the same function again
-when the model runs on data. This module is the meeting point, and imports nothing from
+when the model runs on data. This module is the meeting point, and imports only ``Tensor`` from
 minikeras: ``backend``, ``ops`` and ``KerasTensor`` ask ``has_symbolic`` and hand the call to
 ``symbolic_call``, and ``op_layer.py`` registers the code that builds the node.
+
+``K.function(inputs, outputs)`` (Keras 2's way to read a layer's output on data) needs a
+model; the models package registers how to make one here (``register_function_builder``).
 """
 import functools
 
-__all__ = ["has_symbolic", "symbolic_call", "symbolic_aware", "register_node_builder"]
+import numpy as np
+
+from minikeras.tensor import Tensor
+
+__all__ = [
+    "has_symbolic", "symbolic_call", "symbolic_aware", "register_node_builder",
+    "register_function_builder", "graph_function",
+]
 
 _node_builder = None
+_function_builder = None
+_PLAIN = (Tensor, np.ndarray, np.generic, int, float, bool, str, type(None))
 
 
 def register_node_builder(builder):
@@ -28,6 +40,16 @@ def register_node_builder(builder):
 
 def has_symbolic(args, kwargs=None):
     """True if any argument, also inside lists, tuples and dicts, is a symbolic tensor."""
+    # Every operation asks this, so the usual case (flat Tensors and numbers) is made quick.
+    nested = False
+    for item in (args if not kwargs else (*args, *kwargs.values())):
+        if isinstance(item, _PLAIN):
+            continue
+        if getattr(item, "_is_symbolic", False):
+            return True
+        nested = nested or isinstance(item, (list, tuple, dict))
+    if not nested:
+        return False
     stack = list(args) + list((kwargs or {}).values())
     while stack:
         item = stack.pop()
@@ -57,3 +79,15 @@ def symbolic_aware(function):
 
     wrapper.__wrapped_function__ = function
     return wrapper
+
+
+def register_function_builder(builder):
+    """``builder(inputs, outputs)`` returns the callable of ``K.function``."""
+    global _function_builder
+    _function_builder = builder
+
+
+def graph_function(inputs, outputs):
+    if _function_builder is None:  # only if minikeras.models was never imported
+        raise RuntimeError("K.function needs minikeras.models: import minikeras first.")
+    return _function_builder(inputs, outputs)

@@ -150,6 +150,8 @@ class Tensor:
         return _ops().abs(self)
 
     def __getitem__(self, index):
+        if self._value.dtype.kind in "biu":  # integer data (a shape, labels): not differentiable,
+            return Tensor(self._value[index])  # and it keeps its dtype (K.shape(x)[0] is an int)
         return _ops().getitem(self, index)
 
     # Comparisons are not differentiable: they return boolean Tensors off the tape.

@@ -20,31 +20,22 @@ axis that follows it is unknown too. The example values are zeros, except for th
 of other OpLayers, which keep the values they gave (``_examples``): so ``K.shape(x)[0]`` is
 2 (then 3) when it reaches ``K.random_normal(shape=(K.shape(x)[0], 2))``.
 
-Saving: an OpLayer holds a Python function and arguments that may be any object (a
-Variable, an array, another function). As in Keras 2, where a model with backend math
-between layers cannot be saved either, ``get_config`` raises a ``NotImplementedError`` that
-says what to do instead: ``model.save_weights`` (and rebuilding the model in code), or
-wrapping the math in a ``Lambda`` layer with a module-level function.
+Saving: a model with K math between its layers can be saved and loaded when each function
+is one of minikeras' (``K.*``, ``ops.*``, a loss, an operator) and its other arguments are
+JSON values (numbers, tuples, slices, small arrays); ``op_layer_config.py`` says how, and
+loading never imports or runs other code. Keras 2 cannot save such models at all. Other
+arguments (a Variable, a Python function, an object) cannot be stored: ``get_config`` then
+raises a ``NotImplementedError`` that says what to do instead: ``model.save_weights`` (and
+rebuilding the model in code), or a ``Lambda`` layer with a module-level function.
 """
 import numpy as np
 
 from minikeras import backend, dispatch
 from minikeras.layers.base_layer import Layer
+from minikeras.layers.op_layer_config import NotStorable, Slot, decode, encode, function_from_name, function_name
 from minikeras.tensor import Tensor
 
 __all__ = ["OpLayer", "op_node"]
-
-
-class _Slot:
-    """Where the ``index``-th symbolic tensor goes back among the arguments."""
-
-    __slots__ = ("index",)
-
-    def __init__(self, index):
-        self.index = index
-
-    def __repr__(self):
-        return f"<input {self.index}>"
 
 
 class OpLayer(Layer):
@@ -69,7 +60,7 @@ class OpLayer(Layer):
         ('OpLayer', (None,))
     """
 
-    def __init__(self, function, args=(), kwargs=None, name=None, **layer_kwargs):
+    def __init__(self, function, args=(), kwargs=None, name=None, input_dtypes=None, **layer_kwargs):
         super().__init__(name=name or backend.unique_name(getattr(function, "__name__", "op")),
                          **layer_kwargs)
         self.function = function
@@ -77,9 +68,17 @@ class OpLayer(Layer):
         self._args = _template(tuple(args), symbolic)
         self._kwargs = _template(dict(kwargs or {}), symbolic)
         self.symbolic_inputs = symbolic
-        self._input_dtypes = [str(x.dtype) for x in symbolic]
+        # From a config the arguments already hold slots, and the dtypes are stored.
+        self._input_dtypes = list(input_dtypes) if input_dtypes is not None else [str(x.dtype) for x in symbolic]
         self._examples = {}  # unknown size -> the output values on the example inputs
         self.built = True
+
+    def __call__(self, inputs, **kwargs):
+        # Always a list of inputs (a config replays a one-input call with the tensor alone).
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if any(getattr(x, "_is_symbolic", False) for x in inputs):
+            self.symbolic_inputs = inputs
+        return super().__call__(inputs, **kwargs)
 
     def call(self, inputs):
         values = list(inputs)
@@ -123,13 +122,32 @@ class OpLayer(Layer):
         return [tuple(out.shape) for out in outputs], [str(out.dtype) for out in outputs]
 
     def get_config(self):
-        raise NotImplementedError(
-            f"{type(self).__name__} {self.name!r} ({_describe(self.function)} applied to symbolic "
-            "tensors) cannot be saved in a config: it holds a Python function and its arguments. "
-            "Keras 2 cannot save such a model either. Save the weights with "
-            "model.save_weights(path) and rebuild the model in code, or put the math in a "
-            "Lambda layer with a module-level function."
-        )
+        """The function by its minikeras name and the arguments as JSON (see
+        ``op_layer_config.py``); ``NotImplementedError`` if either cannot be stored."""
+        reference = function_name(self.function)
+        try:
+            if reference is None:
+                raise NotStorable(f"the function {_describe(self.function)}")
+            arguments = {"args": encode(list(self._args)), "kwargs": encode(dict(self._kwargs))["dict"]}
+        except NotStorable as what:
+            raise NotImplementedError(
+                f"{type(self).__name__} {self.name!r} ({_describe(self.function)} applied to symbolic "
+                f"tensors) cannot be saved in a config: {what} is not a minikeras backend, ops or "
+                "loss function or a JSON value. Keras 2 cannot save such a model either. Save the "
+                "weights with model.save_weights(path) and rebuild the model in code, or put the "
+                "math in a Lambda layer with a module-level function."
+            ) from None
+        return {**super().get_config(), "function": reference, "arguments": arguments,
+                "input_dtypes": list(self._input_dtypes)}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        function = function_from_name(config.pop("function", None), config.get("name"))
+        arguments = config.pop("arguments", None) or {}
+        args = decode(arguments.get("args", []))
+        kwargs = {key: decode(value) for key, value in (arguments.get("kwargs") or {}).items()}
+        return cls(function, tuple(args), kwargs, **config)
 
 
 def op_node(function, args, kwargs, name):
@@ -151,7 +169,7 @@ def _example_of(symbolic_inputs, position, unknown_size):
 def _template(value, symbolic):
     if getattr(value, "_is_symbolic", False):
         symbolic.append(value)
-        return _Slot(len(symbolic) - 1)
+        return Slot(len(symbolic) - 1)
     if isinstance(value, (list, tuple)):
         items = [_template(item, symbolic) for item in value]
         return items if isinstance(value, list) else tuple(items)
@@ -161,7 +179,7 @@ def _template(value, symbolic):
 
 
 def _filled(value, values):
-    if isinstance(value, _Slot):
+    if isinstance(value, Slot):
         return values[value.index]
     if isinstance(value, (list, tuple)):
         items = [_filled(item, values) for item in value]
@@ -174,7 +192,7 @@ def _filled(value, values):
 def _describe(function):
     module = getattr(function, "__module__", "") or ""
     name = getattr(function, "__qualname__", None) or getattr(function, "__name__", repr(function))
-    prefix = "K." if module == "minikeras.backend" else ""
+    prefix = "K." if module.startswith("minikeras.backend") else ""
     return f"{prefix}{name}"
 
 

@@ -18,6 +18,8 @@ nodes. ``Model`` turns these nodes into an ordered list and replays it on real T
 Nothing here computes values: ``call_layer`` only builds the layer (its weights need the
 shapes), checks ``input_spec`` and asks ``compute_output_shape`` for the output shapes.
 """
+import operator
+
 import numpy as np
 
 from minikeras import config, dispatch, ops
@@ -106,7 +108,8 @@ class KerasTensor:
         return dispatch.symbolic_call(ops.abs, (self,))
 
     def __getitem__(self, index):
-        return dispatch.symbolic_call(ops.getitem, (self, index))
+        # Through Tensor.__getitem__, so that integer data (K.shape(x)[0]) stays integer.
+        return dispatch.symbolic_call(operator.getitem, (self, index))
 
     # Tensor operators defined by numpy must not see a symbolic tensor as an array.
     __array_priority__ = 1000

@@ -24,9 +24,10 @@ regularization penalties, as in Keras 2), and each added metric is logged under 
 import numpy as np
 
 from minikeras import ops
+from minikeras.layers.base_layer import Layer
 from minikeras.tensor import Tensor, as_tensor
 
-__all__ = ["AddedLosses"]
+__all__ = ["AddedLosses", "LossAdder"]
 
 
 class AddedLosses:
@@ -95,3 +96,63 @@ class AddedLosses:
 def _scalar(value):
     value = as_tensor(value) if not isinstance(value, Tensor) else value
     return value if value.ndim == 0 else ops.mean(value)
+
+
+class LossAdder:
+    """``add_loss`` and ``add_metric``, mixed into ``Model`` (which holds ``self._added``)."""
+
+    def add_loss(self, losses, inputs=None):
+        """Add a loss to the model: a symbolic tensor, a function of no argument, or a list.
+
+        A symbolic tensor (built with ``K`` math from the model's ``Input``s and layer
+        outputs) joins the graph and is computed at every run; a function is called at
+        every training step; a concrete Tensor counts for the current call only (inside a
+        subclassed model's ``call``). Non-scalar values are averaged. The added losses are
+        part of the logged ``loss``; ``compile`` then needs no ``loss`` (see
+        ``added_losses.py``). ``inputs`` is accepted for Keras 2 compatibility.
+
+        Raises:
+            ValueError: if a symbolic loss cannot be computed from the model's inputs.
+        """
+        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if getattr(loss, "_is_symbolic", False):
+                self._added.loss_tensors.append(loss)
+                self._extend_graph(lambda: self._added.loss_tensors.remove(loss))
+            elif callable(loss):
+                self._added.loss_callables.append(loss)
+            else:
+                Layer.add_loss(self, loss)
+
+    def add_metric(self, value, name=None, aggregation="mean"):
+        """Log the mean of a symbolic tensor as a metric named ``name`` (and ``val_<name>``).
+
+        Args:
+            value: a symbolic tensor computed from the model's inputs.
+            name: the name in the logs and ``History``.
+            aggregation: ``'mean'``: the batch mean of ``value``, averaged over the epoch.
+
+        Raises:
+            TypeError: for a value that is not symbolic. ValueError: for a missing or taken
+                name, or a tensor the model's inputs cannot compute.
+            NotImplementedError: for another ``aggregation``.
+        """
+        taken = self.metrics_names if self.outputs else []
+        self._added.add_metric(value, name, aggregation, self.name, taken)
+        self._extend_graph(lambda: self._added.metrics.pop())
+
+    def _extend_graph(self, undo):
+        """Rebuild the graph so that it also computes the added tensors (undo if it cannot)."""
+        if not self.outputs:
+            undo()
+            raise ValueError(
+                f"Model {self.name!r}: add a symbolic loss or metric once the model is built "
+                "(it must be computed from the model's inputs)."
+            )
+        inputs = self.inputs[0] if self._single_input else list(self.inputs)
+        outputs = self.outputs[0] if self._single_output else list(self.outputs)
+        try:
+            self._init_graph(inputs, outputs)
+        except ValueError:
+            undo()
+            self._init_graph(inputs, outputs)
+            raise

@@ -25,10 +25,11 @@ import json
 import numpy as np
 
 from minikeras.layers.base_layer import InputSpec, Layer
-from minikeras.models.added_losses import AddedLosses
+from minikeras.models.added_losses import AddedLosses, LossAdder
 from minikeras.models.generator_training import GeneratorTrainer
 from minikeras.models.functional_config import functional_config, functional_from_config
 from minikeras.models.graph import check_connected, check_graph_ends, collect_nodes, node_depths
+from minikeras.models.backend_function import register_function_builder
 from minikeras.models.registry import register_model_class
 from minikeras.models import subclassing
 from minikeras.models.training import Trainer
@@ -36,7 +37,7 @@ from minikeras.models.training import Trainer
 __all__ = ["Model"]
 
 
-class Model(GeneratorTrainer, Trainer, Layer):
+class Model(LossAdder, GeneratorTrainer, Trainer, Layer):
     """A model made of layers: inputs and outputs of the functional API.
 
     Args:
@@ -164,7 +165,14 @@ class Model(GeneratorTrainer, Trainer, Layer):
         return masks[0] if self._single_output else masks
 
     def compute_output_shape(self, input_shape):
-        """The output shape(s) for ``input_shape``, by running the shapes through the graph."""
+        """The output shape(s) for ``input_shape``, by running the shapes through the graph
+        (a subclassed model: the shapes its build found, with this batch size)."""
+        if self._is_subclassed:
+            if not self.outputs:
+                self.build(input_shape)
+            batch = (input_shape[0] if self._single_input else input_shape[0][0]) if input_shape else None
+            shapes = [(batch,) + tuple(x.shape[1:]) for x in self.outputs]
+            return shapes[0] if self._single_output else shapes
         shapes = [input_shape] if self._single_input else list(input_shape)
         if len(shapes) != len(self.inputs):
             raise ValueError(
@@ -370,62 +378,6 @@ class Model(GeneratorTrainer, Trainer, Layer):
             losses.extend(layer.losses)
         return losses + self._added.callable_losses(self.name)
 
-    def add_loss(self, losses, inputs=None):
-        """Add a loss to the model: a symbolic tensor, a function of no argument, or a list.
-
-        A symbolic tensor (built with ``K`` math from the model's ``Input``s and layer
-        outputs) joins the graph and is computed at every run; a function is called at
-        every training step; a concrete Tensor counts for the current call only (inside a
-        subclassed model's ``call``). Non-scalar values are averaged. The added losses are
-        part of the logged ``loss``; ``compile`` then needs no ``loss`` (see
-        ``added_losses.py``). ``inputs`` is accepted for Keras 2 compatibility.
-
-        Raises:
-            ValueError: if a symbolic loss cannot be computed from the model's inputs.
-        """
-        for loss in losses if isinstance(losses, (list, tuple)) else [losses]:
-            if getattr(loss, "_is_symbolic", False):
-                self._added.loss_tensors.append(loss)
-                self._extend_graph(lambda: self._added.loss_tensors.remove(loss))
-            elif callable(loss):
-                self._added.loss_callables.append(loss)
-            else:
-                Layer.add_loss(self, loss)
-
-    def add_metric(self, value, name=None, aggregation="mean"):
-        """Log the mean of a symbolic tensor as a metric named ``name`` (and ``val_<name>``).
-
-        Args:
-            value: a symbolic tensor computed from the model's inputs.
-            name: the name in the logs and ``History``.
-            aggregation: ``'mean'``: the batch mean of ``value``, averaged over the epoch.
-
-        Raises:
-            TypeError: for a value that is not symbolic. ValueError: for a missing or taken
-                name, or a tensor the model's inputs cannot compute.
-            NotImplementedError: for another ``aggregation``.
-        """
-        taken = self.metrics_names if self.outputs else []
-        self._added.add_metric(value, name, aggregation, self.name, taken)
-        self._extend_graph(lambda: self._added.metrics.pop())
-
-    def _extend_graph(self, undo):
-        """Rebuild the graph so that it also computes the added tensors (undo if it cannot)."""
-        if not self.outputs:
-            undo()
-            raise ValueError(
-                f"Model {self.name!r}: add a symbolic loss or metric once the model is built "
-                "(it must be computed from the model's inputs)."
-            )
-        inputs = self.inputs[0] if self._single_input else list(self.inputs)
-        outputs = self.outputs[0] if self._single_output else list(self.outputs)
-        try:
-            self._init_graph(inputs, outputs)
-        except ValueError:
-            undo()
-            self._init_graph(inputs, outputs)
-            raise
-
     # --- configuration and saving -----------------------------------------------------------
     def get_config(self):
         """Keras 2's functional config: the layers, how each was called, inputs and outputs."""
@@ -484,6 +436,7 @@ class Model(GeneratorTrainer, Trainer, Layer):
 
 
 register_model_class("Model", Model)
+register_function_builder(Model)  # K.function(inputs, outputs) runs a Model (backend_function.py)
 register_model_class("Functional", Model)  # tf.keras' name for a functional model
 
 

@@ -15,6 +15,7 @@ from minikeras.utils.gradient_check import assert_gradients_close
 @pytest.fixture(autouse=True)
 def fresh_names():
     K.clear_session()
+    np.random.seed(0)  # the weights' initial values
 
 
 class MyLayer(Layer):
@@ -171,3 +172,17 @@ def test_a_custom_layer_reloads_in_a_fresh_process(tmp_path):
         result = subprocess.run([sys.executable, "-c", script, step], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
     assert "same predictions" in result.stdout
+
+
+def test_a_custom_object_scope_is_consulted_when_loading(tmp_path):
+    from minikeras.utils import generic_utils
+
+    if not hasattr(generic_utils, "custom_object_scope"):
+        pytest.skip("custom_object_scope arrives with the utilities of issue 9 (utils/generic_utils.py)")
+    model = Sequential([MyLayer(2, input_shape=(3,))])
+    path = str(tmp_path / "scoped.npz")
+    model.save(path)
+    with generic_utils.custom_object_scope({"MyLayer": MyLayer}):
+        loaded = load_model(path)
+    data = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(loaded.predict(data), model.predict(data))

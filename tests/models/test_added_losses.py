@@ -11,6 +11,7 @@ from minikeras.models import Model, Sequential
 @pytest.fixture(autouse=True)
 def fresh_names():
     K.clear_session()
+    np.random.seed(0)  # the weights' initial values
 
 
 def autoencoder():

@@ -12,6 +12,7 @@ from minikeras.models import Model, Sequential
 @pytest.fixture(autouse=True)
 def fresh_names():
     K.clear_session()
+    np.random.seed(0)  # the weights' initial values
 
 
 DATA = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
@@ -74,3 +75,23 @@ def test_a_frozen_nested_model_is_not_trained():
     model.compile("adam", "mse")
     model.fit(DATA, TARGET, epochs=1, verbose=0)
     assert not np.allclose(before[0], base.get_weights()[0])
+
+
+def test_the_gan_pattern_freezes_the_discriminator_only_inside_the_combined_model():
+    # Keras 2's GAN idiom: compile the discriminator, then freeze it and compile the
+    # combined model; each keeps the trainable weights it had when it was compiled.
+    discriminator = Sequential([Dense(4, activation="relu", input_shape=(3,)), Dense(1, activation="sigmoid")])
+    discriminator.compile("sgd", "binary_crossentropy")
+    discriminator.trainable = False
+    noise = Input(shape=(2,))
+    generator = Sequential([Dense(3, input_shape=(2,))])
+    combined = Model(noise, discriminator(generator(noise)))
+    combined.compile("sgd", "binary_crossentropy")
+    d_before, g_before = discriminator.get_weights(), generator.get_weights()
+    combined.train_on_batch(np.ones((8, 2), "float32"), np.ones((8, 1), "float32"))
+    for a, b in zip(d_before, discriminator.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.allclose(g_before[0], generator.get_weights()[0])
+    with pytest.warns(UserWarning, match="Discrepancy between trainable weights"):
+        discriminator.train_on_batch(np.ones((8, 3), "float32"), np.zeros((8, 1), "float32"))
+    assert not np.allclose(d_before[0], discriminator.get_weights()[0])

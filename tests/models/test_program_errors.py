@@ -10,6 +10,7 @@ from minikeras.models import Model, Sequential
 @pytest.fixture(autouse=True)
 def fresh_names():
     K.clear_session()
+    np.random.seed(0)  # the weights' initial values
 
 
 def test_permute_dims_that_do_not_match_the_input_rank():

@@ -10,6 +10,7 @@ from minikeras.models import Model
 @pytest.fixture(autouse=True)
 def fresh_names():
     K.clear_session()
+    np.random.seed(0)  # the weights' initial values
 
 
 class Classifier(Model):
@@ -119,3 +120,19 @@ def test_forgetting_super_init_is_explained():
 def test_a_plain_model_still_needs_inputs_and_outputs():
     with pytest.raises(TypeError, match="both inputs and outputs are required"):
         Model()
+
+
+def test_a_subclassed_model_is_a_layer_of_a_functional_model():
+    from minikeras.layers import Input
+
+    inner = Classifier(classes=4)
+    x = Input(shape=(2,))
+    y = inner(x)
+    assert y.shape == (None, 4)
+    outer = Model(x, Dense(1)(y))
+    outer.compile("sgd", "mse")
+    outer.fit(np.ones((8, 2), "float32"), np.ones((8, 1), "float32"), verbose=0)
+    data = np.random.default_rng(3).normal(size=(5, 2)).astype("float32")
+    head = outer.layers[-1].get_weights()
+    np.testing.assert_allclose(outer.predict(data), inner.predict(data) @ head[0] + head[1], rtol=1e-5)
+    assert outer.count_params() == (2 * 16 + 16) + (16 * 4 + 4) + (4 + 1)   # inner, then the head

@@ -1,4 +1,6 @@
 """K functions and Tensor operators on the symbolic tensors of a functional model (OpLayer)."""
+import json
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ from minikeras.utils.gradient_check import assert_gradients_close
 @pytest.fixture(autouse=True)
 def fresh_names():
     K.clear_session()
+    np.random.seed(0)  # the weights' initial values
 
 
 def test_k_functions_between_layers_build_op_layers_and_compute_the_same_as_numpy():
@@ -70,7 +73,7 @@ def test_the_run_time_batch_size_reaches_random_draws():
     batch = K.shape(h)[0]
     noise = K.random_normal(shape=(batch, 2))
     assert batch.shape == () and noise.shape == (None, 2)
-    assert K.shape(h).dtype == np.int64
+    assert K.shape(h).dtype == np.int64 and batch.dtype == np.int64
     model = Model(x, noise)
     assert model.predict(np.zeros((7, 4), "float32"), batch_size=7).shape == (7, 2)
     assert model.predict(np.zeros((3, 4), "float32")).shape == (3, 2)
@@ -98,16 +101,42 @@ def test_summary_lists_the_op_layers():
     assert any("square_1 (OpLayer)" in line and "(None, 2)" in line for line in lines)
 
 
-def test_saving_a_model_with_op_layers_says_why_not_and_the_weights_still_save(tmp_path):
+def test_a_model_with_k_math_is_saved_and_loaded_by_name(tmp_path):
     x = Input(shape=(4,))
-    model = Model(x, K.square(Dense(2)(x)))
-    with pytest.raises(NotImplementedError, match="OpLayer 'square_1' .*K.square.*cannot be saved.*save_weights"):
+    h = Dense(3)(x)
+    y = K.sum(K.square(h) + 1.0, axis=-1, keepdims=True) * x[:, 0:1] - np.array([0.5], "float32")
+    noise = 0.0 * K.random_normal(shape=(K.shape(h)[0], 2))
+    z = K.concatenate([h, -h])[..., 1:3] + noise
+    model = Model(x, [y, z])
+    config = json.loads(model.to_json())["config"]["layers"]
+    functions = {layer["config"].get("function") for layer in config if layer["class_name"] == "OpLayer"}
+    assert {"K:square", "K:sum", "ops:add", "ops:multiply", "operator:getitem", "K:shape",
+            "K:random_normal", "K:concatenate"} <= functions
+    path = str(tmp_path / "k_math.npz")
+    model.save(path)
+    loaded = load_model(path)
+    data = np.random.default_rng(5).normal(size=(6, 4)).astype("float32")
+    for a, b in zip(model.predict(data), loaded.predict(data)):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+    assert loaded.output_shape == [(None, 1), (None, 2)]
+    rebuilt = model_from_json(model.to_json())
+    assert [type(layer).__name__ for layer in rebuilt.layers] == [type(layer).__name__ for layer in model.layers]
+
+
+def test_k_math_whose_arguments_cannot_be_stored_says_why_and_the_weights_still_save(tmp_path):
+    x = Input(shape=(4,))
+    scale = K.variable(np.full((2,), 3.0))
+    model = Model(x, K.square(Dense(2)(x)) * scale)
+    with pytest.raises(NotImplementedError, match="OpLayer 'multiply_1' .*cannot be saved in a config: "
+                                                  "Variable is not .*Keras 2 cannot save such a model either"):
         model.save(str(tmp_path / "m.npz"))
-    with pytest.raises(NotImplementedError, match="Keras 2 cannot save such a model either"):
+    with pytest.raises(NotImplementedError, match="save_weights"):
         model.to_json()
+    with pytest.raises(NotImplementedError, match=r"OpLayer 'square_2' \(square applied.*the function square"):
+        Model(x, ops.square(x)).to_json()                    # an op reached through Op.apply
     model.save_weights(str(tmp_path / "w.npz"))
     x2 = Input(shape=(4,))
-    twin = Model(x2, K.square(Dense(2)(x2)))
+    twin = Model(x2, K.square(Dense(2)(x2)) * scale)
     twin.load_weights(str(tmp_path / "w.npz"))
     data = np.ones((2, 4), "float32")
     np.testing.assert_allclose(twin.predict(data), model.predict(data))
@@ -178,3 +207,38 @@ def test_random_draws_follow_numpy_seed_and_their_distributions():
         K.random_binomial((2,), p=1.5)
     with pytest.raises(ValueError, match="random_normal: shape must not have negative sizes"):
         K.random_normal((-1, 2))
+
+
+def test_run_time_shapes_in_a_lambda_build_tensors():
+    def per_sample(x):
+        flat = K.reshape(x, (K.shape(x)[0], -1))
+        return K.concatenate([flat, K.ones((K.shape(x)[0], 1)), K.zeros((K.shape(x)[0], 1))], axis=-1)
+
+    x = Input(shape=(2, 3))
+    model = Model(x, Lambda(per_sample)(x))
+    assert model.output_shape == (None, 8)
+    data = np.arange(24, dtype="float32").reshape(4, 2, 3)
+    expected = np.concatenate([data.reshape(4, 6), np.ones((4, 1)), np.zeros((4, 1))], axis=-1)
+    np.testing.assert_array_equal(model.predict(data), expected)
+    assert int(K.shape(data)[0]) == 4 and K.shape(data)[0].dtype == np.int64
+
+
+def test_k_function_reads_intermediate_outputs_with_the_learning_phase():
+    from minikeras.layers import Dropout
+    from minikeras.models import Sequential
+
+    model = Sequential([Dense(4, activation="relu", input_shape=(3,)), Dropout(0.5), Dense(2)])
+    data = np.random.default_rng(4).normal(size=(6, 3)).astype("float32")
+    hidden = K.function([model.input], [model.layers[0].output])
+    kernel, bias = model.layers[0].get_weights()
+    (values,) = hidden([data])
+    np.testing.assert_allclose(values, np.maximum(data @ kernel + bias, 0), rtol=1e-6)
+    both = K.function([model.input, K.learning_phase()], [model.layers[0].output, model.layers[1].output])
+    before, after = both([data, 0])
+    np.testing.assert_array_equal(before, after)              # Dropout off when testing
+    before, after = both([data, 1])
+    assert not np.array_equal(before, after)                  # and on when training
+    with pytest.raises(NotImplementedError, match="`updates` is not supported"):
+        K.function([model.input], [model.output], updates=[(model.layers[0].kernel, 0)])
+    with pytest.raises(ValueError, match="graph disconnected"):
+        K.function([Input(shape=(3,))], [model.output])
