@@ -30,6 +30,8 @@ from minikeras.layers import Conv2D, Dense, Dropout, Flatten, MaxPooling2D
 from minikeras.models import Sequential
 from minikeras.utils import plotting
 
+BATCH_SIZE = 128  # why 128 and Adam: see "The network" below
+
 
 def options(parser):
     parser.add_argument("--epochs", type=int, default=None, help="default 3 (1 with --quick)")
@@ -42,7 +44,6 @@ def options(parser):
     parser.add_argument("--seed", type=int, default=1)
 
 
-BATCH_SIZE = 128
 lesson = Lesson("03_mnist_cnn", "Lesson 3: train the Keras MNIST CNN and look inside it.", options)
 args = lesson.args
 epochs = args.epochs or (1 if lesson.quick else 3)
