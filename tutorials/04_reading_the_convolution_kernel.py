@@ -177,7 +177,7 @@ figure, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
 names = ["im2col, Python twin", "im2col, Cython", "Conv2D, reference", "Conv2D, Cython"]
 values = 1000 * np.array([seconds_python, seconds_cython, layer_python, layer_cython])
 bars = ax.barh(names, values, color=["tab:orange", "tab:blue", "tab:orange", "tab:blue"])
-ax.bar_label(bars, [f"{v:.3g} ms" for v in values], padding=3)
+ax.bar_label(bars, [f"{v:,.0f} ms" if v >= 100 else f"{v:.2g} ms" for v in values], padding=3)
 ax.set_xscale("log")
 ax.set_xlim(right=values.max() * 20)
 ax.invert_yaxis()
