@@ -98,7 +98,7 @@ def test_lesson_2_dense_mnist_quick(tmp_path):
     losses = [float(v) for v in re.search(r"\n +loss: ([\d. ]+)\n", out).group(1).split()]
     assert len(losses) == 3 and losses[2] < losses[0], out
     accuracy = float(re.search(r"Test accuracy: (\d\.\d+)", out).group(1))
-    assert accuracy > 0.6, out  # chance is 0.1; about 0.85 after 3 quick epochs
+    assert accuracy > 0.6, out  # chance is 0.1; about 0.80 after 3 quick epochs
     assert_figures(out, figures, ["training_digits.png", "learning_curves.png", "dense_weights.png",
                                   "test_predictions.png"])
 

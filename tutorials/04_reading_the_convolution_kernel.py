@@ -11,7 +11,7 @@
 # In this lesson we draw im2col for a tiny input, run the Python twin and the Cython
 # kernel side by side on the same data, check that they agree exactly, and time them.
 #
-#     python tutorials/04_reading_the_convolution_kernel.py           # about half a minute
+#     python tutorials/04_reading_the_convolution_kernel.py           # well under a minute
 #     python tutorials/04_reading_the_convolution_kernel.py --quick   # seconds
 #
 # Figures go to `tutorials/figures/04_reading_the_convolution_kernel/`.
