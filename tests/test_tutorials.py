@@ -75,3 +75,56 @@ def test_lesson_3_mnist_cnn_quick(tmp_path):
     assert misread == round(1000 * (1 - accuracy))
     assert_figures(out, figures, ["training_digits.png", "learning_curves.png", "filters.png",
                                   "feature_maps.png", "confusion_matrix.png", "misclassified.png"])
+
+
+def test_lesson_1_tensors_and_the_tape_quick_through_the_environment(tmp_path):
+    # MINIKERAS_QUICK=1 is the other way to ask for the quick mode (for notebooks).
+    out, figures = run_lesson("01_tensors_and_the_tape.py", tmp_path, env={"MINIKERAS_QUICK": "1"})
+    assert "The tape holds 5 operations:" in out
+    assert "  2: v2 = Tanh(v1=1) = 0.761594" in out
+    by_hand = re.search(r"dloss/dw: by hand (-?\d\.\d+), from the tape (-?\d\.\d+)", out)
+    assert by_hand and by_hand.group(1) == by_hand.group(2), out
+    assert "dloss/dx without watching x: None" in out
+    assert float(re.search(r"worst relative error (\S+)", out).group(1)) < 1e-6
+    assert float(re.search(r"WrongCube: relative error (\S+)", out).group(1)) > 0.1
+    assert_figures(out, figures, ["derivative.png", "finite_differences.png"])
+
+
+@needs_mnist
+def test_lesson_2_dense_mnist_quick(tmp_path):
+    out, figures = run_lesson("02_dense_mnist.py", tmp_path, "--quick")
+    assert "2000 training images of shape (28, 28), 1000 test images" in out
+    assert out.count(" - val_loss: ") == 3  # three epochs, one line each
+    losses = [float(v) for v in re.search(r"\n +loss: ([\d. ]+)\n", out).group(1).split()]
+    assert len(losses) == 3 and losses[2] < losses[0], out
+    accuracy = float(re.search(r"Test accuracy: (\d\.\d+)", out).group(1))
+    assert accuracy > 0.6, out  # chance is 0.1; about 0.80 after 3 quick epochs
+    assert_figures(out, figures, ["training_digits.png", "learning_curves.png", "dense_weights.png",
+                                  "test_predictions.png"])
+
+
+@needs_mnist
+def test_lesson_4_reading_the_convolution_kernel_quick(tmp_path):
+    out, figures = run_lesson("04_reading_the_convolution_kernel.py", tmp_path, "--quick")
+    assert " [ 6.  7.  8. 10. 11. 12. 14. 15. 16.]]" in out  # the last row of the 4x9 im2col matrix
+    assert "def im2col_2d(x, cols, SH, SW, DH, DW, PT, PL):" in out  # the twin's source
+    assert "im2col of 4 digits, 28,224 values: equal: True" in out
+    assert "inside the block: reference" in out and "after the block: cython" in out
+    assert float(re.search(r"largest difference (\S+)", out).group(1)) < 1e-5
+    speedup = float(re.search(r"Cython .* ms +\(([\d,]+) times faster\)", out).group(1).replace(",", ""))
+    assert speedup > 1, out
+    assert_figures(out, figures, ["im2col.png", "timings.png"])
+
+
+@needs_mnist
+def test_lesson_5_padding_cropping_upsampling_quick(tmp_path):
+    out, figures = run_lesson("05_padding_cropping_upsampling.py", tmp_path, "--quick")
+    for line in ["ZeroPadding2D(4)                       (28, 28) -> (36, 36)",
+                 "Cropping2D(4)                          (28, 28) -> (20, 20)",
+                 "UpSampling2D(2)                        (28, 28) -> (56, 56)",
+                 "Conv2DTranspose 3x3, stride 2, ones    (28, 28) -> (57, 57)"]:
+        assert line in out
+    assert "cropping2d" in out and "(None, 28, 28, 1)" in out  # the autoencoder's summary
+    before, after = map(float, re.search(r"Reconstruction error: (\S+) before training, (\S+) after", out).groups())
+    assert after < 0.5 * before, out  # one quick epoch already more than halves the error
+    assert_figures(out, figures, ["layers_on_a_digit.png", "learning_curves.png", "reconstructions.png"])
