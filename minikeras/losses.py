@@ -120,14 +120,19 @@ def categorical_hinge(y_true, y_pred):
 
 # --- probabilities ---------------------------------------------------------------------------------
 @symbolic_aware
-def categorical_crossentropy(y_true, y_pred, from_logits=False):
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
     """``-sum(y_true * log(y_pred))`` over the last axis, for one-hot (or soft) targets.
 
     With ``from_logits=True``, ``y_pred`` are unnormalised scores and the log-softmax is
     taken in a way that is finite for any magnitude. Otherwise ``y_pred`` are probabilities,
-    rescaled to sum to 1 and clipped to ``[eps, 1 - eps]`` (Keras 2).
+    rescaled to sum to 1 and clipped to ``[eps, 1 - eps]`` (Keras 2). ``label_smoothing``
+    (tf.keras) moves the targets towards uniform first:
+    ``y_true * (1 - label_smoothing) + label_smoothing / classes``.
     """
     y_true, y_pred = _as_pair(y_true, y_pred)
+    if label_smoothing:
+        classes = y_pred.shape[-1]
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
     return K.categorical_crossentropy(y_true, y_pred, from_logits=from_logits)
 
 
@@ -139,13 +144,16 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
 
 
 @symbolic_aware
-def binary_crossentropy(y_true, y_pred, from_logits=False):
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
     """``mean(-(t log(p) + (1 - t) log(1 - p)))`` over the last axis.
 
     Probabilities are clipped to ``[eps, 1 - eps]``; with ``from_logits=True`` it is
-    computed from the logits directly, finite for any magnitude.
+    computed from the logits directly, finite for any magnitude. ``label_smoothing``
+    (tf.keras) moves the targets towards 1/2 first: ``t * (1 - label_smoothing) + label_smoothing / 2``.
     """
     y_true, y_pred = _as_pair(y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     return ops.mean(K.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=-1)
 
 
@@ -231,13 +239,15 @@ class Loss:
 
     Args:
         reduction: ``'sum_over_batch_size'`` (default: ``sum(loss * w) / number of values``),
-            ``'sum'``, or ``'none'`` (the weighted per-sample values).
+            ``'sum'``, or ``'none'`` / None (the weighted per-sample values).
         name: the loss's name.
 
     ``call(y_true, y_pred)`` gives the per-sample values (what ``model.compile`` uses).
     """
 
     def __init__(self, reduction="sum_over_batch_size", name=None):
+        if reduction is None:  # tf.keras and Keras 3 spell 'none' as None too
+            reduction = "none"
         if reduction not in REDUCTIONS:
             raise ValueError(
                 f"{type(self).__name__}: unknown reduction {reduction!r}; expected one of {REDUCTIONS}."
@@ -283,9 +293,17 @@ class LossFunctionWrapper(Loss):
         return {**self._fn_kwargs, **super().get_config()}
 
 
-def _wrapper_class(class_name, fn, doc, with_logits=False):
-    """A named subclass of ``LossFunctionWrapper`` for ``fn`` (with ``from_logits`` if it has it)."""
-    if with_logits:
+def _wrapper_class(class_name, fn, doc, with_logits=False, with_smoothing=False):
+    """A named subclass of ``LossFunctionWrapper`` for ``fn`` (with ``from_logits`` and
+    ``label_smoothing`` if it has them)."""
+    if with_smoothing:
+        def __init__(self, from_logits=False, label_smoothing=0.0, reduction="sum_over_batch_size",
+                     name=fn.__name__):
+            if not 0.0 <= float(label_smoothing) <= 1.0:
+                raise ValueError(f"{class_name}: label_smoothing must be in [0, 1], received {label_smoothing!r}.")
+            LossFunctionWrapper.__init__(self, fn, reduction, name, from_logits=bool(from_logits),
+                                         label_smoothing=float(label_smoothing))
+    elif with_logits:
         def __init__(self, from_logits=False, reduction="sum_over_batch_size", name=fn.__name__):
             LossFunctionWrapper.__init__(self, fn, reduction, name, from_logits=bool(from_logits))
     else:
@@ -309,12 +327,12 @@ Poisson = _wrapper_class("Poisson", poisson, "See ``poisson``.")
 CosineSimilarity = _wrapper_class(
     "CosineSimilarity", cosine_proximity, "The negative cosine similarity; see ``cosine_proximity``.")
 CategoricalCrossentropy = _wrapper_class(
-    "CategoricalCrossentropy", categorical_crossentropy, "See ``categorical_crossentropy``.", True)
+    "CategoricalCrossentropy", categorical_crossentropy, "See ``categorical_crossentropy``.", True, True)
 SparseCategoricalCrossentropy = _wrapper_class(
     "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
     "See ``sparse_categorical_crossentropy``.", True)
 BinaryCrossentropy = _wrapper_class(
-    "BinaryCrossentropy", binary_crossentropy, "See ``binary_crossentropy``.", True)
+    "BinaryCrossentropy", binary_crossentropy, "See ``binary_crossentropy``.", True, True)
 
 
 # --- lookup by name, and configs --------------------------------------------------------------

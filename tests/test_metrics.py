@@ -66,7 +66,7 @@ def test_sparse_label_errors_are_named():
 def test_resolve_accuracy_follows_keras2(loss, shape, expected):
     for name in ("accuracy", "acc"):
         fn, logged = metrics.resolve_accuracy(name, loss, shape)
-        assert fn is expected and logged == "acc"
+        assert fn is expected and logged == name  # logged as written (tf.keras)
 
 
 def test_resolve_crossentropy_and_logits():
@@ -85,7 +85,8 @@ def test_resolve_crossentropy_and_logits():
 def test_get_and_resolve_names():
     assert metrics.get("categorical_accuracy") is metrics.categorical_accuracy
     assert metrics.get("mse") is losses.mean_squared_error  # every loss is a metric
-    assert metrics.resolve("mae") == (losses.mean_absolute_error, "mean_absolute_error")
+    assert metrics.resolve("mae") == (losses.mean_absolute_error, "mae")
+    assert metrics.resolve(losses.mae) == (losses.mean_absolute_error, "mean_absolute_error")
     assert metrics.resolve("acc", losses.binary_crossentropy, (None, 1)) == (metrics.binary_accuracy, "acc")
     fn, name = metrics.resolve(losses.Poisson(name="my_poisson"))
     assert name == "my_poisson" and fn([[1.0]], [[1.0]]).shape == (1,)

@@ -4,7 +4,11 @@ A callback is a class with one method per moment of training (``on_epoch_end``,
 ``on_train_batch_begin``, ...); the base class defines every hook to do nothing, so a
 subclass overrides only the moments it cares about. The order in which ``fit`` calls the
 hooks is in the package docstring (``minikeras/callbacks/__init__.py``).
+
+The ``logs`` that a callback receives are a ``metrics.names.MetricLogs``: ``logs['accuracy']``
+also finds a metric logged as ``acc`` (and the other way round).
 """
+from minikeras.metrics.names import MetricLogs
 
 __all__ = ["Callback", "CallbackList"]
 
@@ -116,6 +120,27 @@ class CallbackList:
             raise AttributeError(hook)
 
         def call_all(*args, **kwargs):
+            args, kwargs, logs, original = _logs_with_aliases(args, kwargs)
             for callback in self.callbacks:
                 getattr(callback, hook)(*args, **kwargs)
+            if original is not None:  # what the callbacks wrote is the caller's too
+                original.update(logs)
         return call_all
+
+
+def _logs_with_aliases(args, kwargs):
+    """The hook's arguments with a plain ``logs`` dict turned into ``MetricLogs``.
+
+    Returns ``(args, kwargs, logs, original)``; ``original`` is the caller's plain dict
+    (None when there was nothing to turn), to be updated with what the callbacks wrote.
+    """
+    if "logs" in kwargs:
+        original = kwargs["logs"]
+        if type(original) is dict:
+            logs = MetricLogs(original)
+            return args, {**kwargs, "logs": logs}, logs, original
+    elif args and type(args[-1]) is dict:
+        original = args[-1]
+        logs = MetricLogs(original)
+        return args[:-1] + (logs,), kwargs, logs, original
+    return args, kwargs, None, None

@@ -5,6 +5,7 @@ epoch's logs (averages weighted by batch size); ``History`` records those epoch 
 ``fit`` returns it.
 """
 from minikeras.callbacks.base import Callback
+from minikeras.metrics.names import MetricLogs
 
 __all__ = ["BaseLogger", "History"]
 
@@ -47,14 +48,20 @@ class History(Callback):
     """Records the epoch logs: ``history.history['loss']`` is the list of epoch losses.
 
     ``fit`` returns it (and keeps it as ``model.history``); ``history.epoch`` lists the
-    epoch numbers (counted from 0).
+    epoch numbers (counted from 0). ``history.history`` lists each metric once, under the
+    name it was logged as, and finds it under its other spellings too
+    (``history.history['val_accuracy']`` for a metric logged as ``val_acc``; see
+    ``metrics.names``).
     """
 
     def on_train_begin(self, logs=None):
         self.epoch = []
-        self.history = {}
+        self.history = MetricLogs()
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)
-        for key, value in (logs or {}).items():
-            self.history.setdefault(key, []).append(value)
+        logs = logs or {}
+        # In the order of the model's metrics (loss, metrics, then val_*), as Keras lists them.
+        ordered = [key for key in self.params.get("metrics", []) if dict.__contains__(logs, key)]
+        for key in ordered + [key for key in logs if key not in ordered]:
+            self.history.setdefault(key, []).append(logs[key])

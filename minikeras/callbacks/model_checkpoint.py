@@ -9,7 +9,8 @@ import warnings
 import numpy as np
 
 from minikeras.callbacks.base import Callback
-from minikeras.callbacks.monitor import monitor_mode
+from minikeras.callbacks.monitor import monitor_mode, monitored
+from minikeras.metrics.names import MetricLogs
 
 __all__ = ["ModelCheckpoint"]
 
@@ -49,14 +50,15 @@ class ModelCheckpoint(Callback):
             return
         self.epochs_since_last_save = 0
         try:
-            filepath = self.filepath.format(epoch=epoch + 1, **logs)
+            # format_map reads through MetricLogs: {val_accuracy:.2f} finds a val_acc log.
+            filepath = self.filepath.format_map(MetricLogs({**logs, "epoch": epoch + 1}))
         except KeyError as error:
             raise ValueError(
                 f"ModelCheckpoint: the filepath template {self.filepath!r} uses {error}, which is "
                 f"not in the epoch logs {sorted(logs)} (nor 'epoch')."
             ) from None
         if self.save_best_only:
-            current = logs.get(self.monitor)
+            current = monitored(self, logs)
             if current is None:
                 warnings.warn(
                     f"Can save best model only with {self.monitor} available, skipping.", RuntimeWarning)

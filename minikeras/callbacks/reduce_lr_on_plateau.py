@@ -7,6 +7,7 @@ import numpy as np
 
 from minikeras.callbacks.base import Callback
 from minikeras.callbacks.monitor import monitor_mode, monitored
+from minikeras.metrics import names
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -48,8 +49,8 @@ class ReduceLROnPlateau(Callback):
         self._reset()
 
     def _reset(self):
-        # Keras 2 keeps 'auto' as 'min' unless the name contains 'acc'.
-        if self.mode == "min" or (self.mode == "auto" and "acc" not in self.monitor):
+        # 'auto' is 'min' unless the name is an accuracy's (or AUC, precision, recall).
+        if self.mode == "min" or (self.mode == "auto" and not names.maximized(self.monitor)):
             self.monitor_op = lambda a, b: np.less(a, b - self.min_delta)
             self.best = np.inf
         else:

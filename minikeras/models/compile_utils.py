@@ -12,6 +12,8 @@ The functions below turn each argument into a list with one entry per output
 trained output of a multi-output model, then each metric (``acc``, ``<output>_acc``, ...).
 ``training.py`` calls them; nothing here touches data.
 """
+import copy
+
 __all__ = [
     "per_output", "nested_metrics", "resolve_losses", "resolve_loss_weights",
     "resolve_sample_weight_modes", "resolve_metrics",
@@ -125,6 +127,9 @@ def resolve_metrics(names, loss_functions, output_shapes, metric_requests):
             shape = output_shapes[i]
             for identifier in requested:
                 fn, name = metrics_module.resolve(identifier, loss_functions[i], shape)
+                if isinstance(fn, metrics_module.Metric):
+                    # A Metric object keeps a state: one per output it is computed for.
+                    fn = copy.deepcopy(fn) if any(fn is spec[1] for spec in metric_specs) else fn
                 name = ("weighted_" if weighted else "") + name
                 label = _unique_label(f"{names[i]}_{name}" if multi else name, labels)
                 labels.append(label)

@@ -77,9 +77,10 @@ class GeneratorTrainer:
         labels = self._compiled_state()["labels"]
         do_validation = validation_data is not None
         self.history = callbacks_module.History()
-        callback_list = [callbacks_module.BaseLogger()]
+        stateful = self.stateful_metric_names
+        callback_list = [callbacks_module.BaseLogger(stateful)]
         if verbose:
-            callback_list.append(callbacks_module.ProgbarLogger("steps"))
+            callback_list.append(callbacks_module.ProgbarLogger("steps", stateful_metrics=stateful))
         callback_list = callbacks_module.CallbackList(
             callback_list + callbacks_module.CallbackList(callbacks).callbacks + [self.history])
         callback_list.set_model(self)
@@ -93,6 +94,7 @@ class GeneratorTrainer:
                 callback_list.on_train_begin({})
                 for epoch in range(initial_epoch, epochs):
                     callback_list.on_epoch_begin(epoch, {})
+                    self.reset_metrics()
                     batch_size = None
                     completed = True
                     for step, (index, batch) in enumerate(_checked(feeder.epoch(steps_per_epoch), steps_per_epoch, epoch, "fit_generator")):
@@ -282,6 +284,8 @@ def _evaluate_feeder(model, feeder, steps, method, verbose=0):
     from minikeras.utils.generic_utils import Progbar
 
     progbar = Progbar(target=steps) if verbose == 1 else None
+    model.reset_metrics()
+    running = np.isin(model.metrics_names, model.stateful_metric_names)  # Metric objects: their last value
     totals, seen = None, 0
     for step, (index, batch) in enumerate(_checked(feeder.epoch(steps), steps, 0, method)):
         where = _where(method, step, steps, None, index, feeder)
@@ -289,8 +293,8 @@ def _evaluate_feeder(model, feeder, steps, method, verbose=0):
         with _naming_step(where, batch):
             outs = np.atleast_1d(np.asarray(model.test_on_batch(x, y, sample_weight=sample_weight), dtype=np.float64))
         size = _batch_size(x)
-        totals = outs * size if totals is None else totals + outs * size
+        totals = np.where(running, outs, (0.0 if totals is None else totals) + outs * size)
         seen += size
         if progbar is not None:
             progbar.update(step + 1)
-    return [float(v) for v in totals / max(seen, 1)]
+    return [float(v) for v in np.where(running, totals, totals / max(seen, 1))]

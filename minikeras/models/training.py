@@ -107,8 +107,31 @@ class Trainer:
         labels, metric_specs = resolve_metrics(self.output_names, self.loss_functions,
                                                [tuple(x.shape) for x in self.outputs], self._metric_requests)
         labels = labels + [name for name, _ in self._added.metrics]  # model.add_metric
-        self._compiled = {"labels": labels, "metrics": metric_specs}
+        from minikeras.metrics import Metric
+
+        first_metric_label = len(labels) - len(metric_specs) - len(self._added.metrics)
+        stateful = [label for label, (_, fn, _) in zip(labels[first_metric_label:], metric_specs)
+                    if isinstance(fn, Metric)]
+        self._compiled = {"labels": labels, "metrics": metric_specs, "stateful": stateful}
         return self._compiled
+
+    @property
+    def stateful_metric_names(self):
+        """The logs of ``Metric`` objects: running values over the epoch, shown as they are
+        (Keras 2.2.4's name), where metric functions are averaged over the batches."""
+        if getattr(self, "loss_functions", None) is None or not self.outputs:
+            return []
+        return list(self._compiled_state()["stateful"])
+
+    def reset_metrics(self):
+        """Reset the state of every ``Metric`` object of the model (done at each epoch's start
+        and before each evaluation)."""
+        from minikeras.metrics import Metric
+
+        if getattr(self, "_compiled", None):
+            for _, fn, _ in self._compiled["metrics"]:
+                if isinstance(fn, Metric):
+                    fn.reset_state()
 
     @property
     def metrics_names(self):
@@ -190,8 +213,14 @@ class Trainer:
     def _metric_values(self, ys, outputs, weights):
         from minikeras import losses
 
+        from minikeras.metrics import Metric
+
         values = []
         for i, fn, weighted in self._compiled_state()["metrics"]:
+            if isinstance(fn, Metric):  # a running value over the epoch
+                fn.update_state(ys[i], outputs[i], sample_weight=weights[i] if weighted else None)
+                values.append(float(np.asarray(fn.result())))
+                continue
             result = fn(ys[i], outputs[i])
             value = losses.compute_weighted_loss(result, weights[i] if weighted else None, _mask_of(outputs[i]))
             values.append(float(np.asarray(value)))
@@ -274,9 +303,10 @@ class Trainer:
         n = len(xs[0])
         count_mode = "steps" if steps_per_epoch else "samples"
         self.history = callbacks_module.History()
-        callback_list = [callbacks_module.BaseLogger()]
+        stateful = self.stateful_metric_names
+        callback_list = [callbacks_module.BaseLogger(stateful)]
         if verbose:
-            callback_list.append(callbacks_module.ProgbarLogger(count_mode))
+            callback_list.append(callbacks_module.ProgbarLogger(count_mode, stateful_metrics=stateful))
         callback_list = callbacks_module.CallbackList(
             callback_list + callbacks_module.CallbackList(callbacks).callbacks + [self.history])
         callback_list.set_model(self)
@@ -298,6 +328,7 @@ class Trainer:
                 if interrupt.requested:  # Ctrl-C during the previous epoch's validation or callbacks
                     break
                 callback_list.on_epoch_begin(epoch, {})
+                self.reset_metrics()
                 epoch_logs = {}
                 completed = self._train_epoch(batches.epoch(), (xs, ys, weights), labels, callback_list, interrupt)
                 if interrupt.requested:  # an unfinished epoch is not logged
@@ -366,6 +397,8 @@ class Trainer:
         progbar = Progbar(target=seen) if verbose == 1 else None
         if callback_list is not None:
             callback_list.on_test_begin({})
+        self.reset_metrics()
+        running = np.isin(labels, self.stateful_metric_names)  # Metric objects: their last value
         totals, done = np.zeros(len(labels)), 0
         for batch_index, ids in enumerate(batches):
             size = len(range(*ids.indices(n)))
@@ -373,14 +406,14 @@ class Trainer:
             if callback_list is not None:
                 callback_list.on_test_batch_begin(batch_index, logs)
             outs = self._test_step(*take_all((xs, ys, weights), ids))
-            totals += np.asarray(outs) * size
+            totals = np.where(running, np.asarray(outs), totals + np.asarray(outs) * size)
             done += size
             logs.update(zip(labels, outs))
             if callback_list is not None:
                 callback_list.on_test_batch_end(batch_index, logs)
             if progbar is not None:  # Keras 2's evaluate bar shows the progress only
                 progbar.update(done)
-        outs = [float(v) for v in totals / max(done, 1)]
+        outs = [float(v) for v in np.where(running, totals, totals / max(done, 1))]
         if callback_list is not None:
             callback_list.on_test_end(dict(zip(labels, outs)))
         return outs

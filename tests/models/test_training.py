@@ -150,7 +150,7 @@ def test_temporal_sample_weights_and_weighted_metrics():
     model = Sequential([Dense(1, input_shape=(3, 2), kernel_initializer="ones")])
     model.compile(optimizer=optimizers.SGD(learning_rate=0.0), loss="mse", metrics=["mae"],
                   weighted_metrics=["mae"], sample_weight_mode="temporal")
-    assert model.metrics_names == ["loss", "mean_absolute_error", "weighted_mean_absolute_error"]
+    assert model.metrics_names == ["loss", "mae", "weighted_mae"]
     x = np.arange(12, dtype=np.float32).reshape(2, 3, 2)
     y = np.zeros((2, 3, 1), dtype=np.float32)
     error = x.sum(-1)  # (2, 3)
@@ -185,10 +185,13 @@ def test_validation_data_and_log_keys():
     model = Sequential([Dense(1, activation="sigmoid", input_shape=(2,))])
     model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy", "mse"])
     history = model.fit(x, y, epochs=2, verbose=0, validation_data=(x[:10], y[:10]))
-    assert sorted(history.history) == sorted(["loss", "acc", "mean_squared_error", "val_loss", "val_acc",
-                                              "val_mean_squared_error"])
+    assert sorted(history.history) == sorted(["loss", "accuracy", "mse", "val_loss", "val_accuracy", "val_mse"])
     assert history.epoch == [0, 1] and model.history is history
-    assert model.metrics_names == ["loss", "acc", "mean_squared_error"]
+    assert model.metrics_names == ["loss", "accuracy", "mse"]
+    # Keras 2.2.4's names for the same logs still find them.
+    for old, new in [("acc", "accuracy"), ("val_acc", "val_accuracy"), ("mean_squared_error", "mse"),
+                     ("val_mean_squared_error", "val_mse")]:
+        assert history.history[old] is history.history[new] and old in history.history
 
 
 def multi_output_model():
@@ -202,7 +205,7 @@ def test_multi_output_losses_weights_and_logs():
     model.compile(optimizer=optimizers.SGD(learning_rate=0.0),
                   loss={"cls": "categorical_crossentropy", "reg": "mse"},
                   loss_weights={"cls": 1.0, "reg": 0.5}, metrics={"cls": "accuracy"})
-    assert model.metrics_names == ["loss", "cls_loss", "reg_loss", "cls_acc"]
+    assert model.metrics_names == ["loss", "cls_loss", "reg_loss", "cls_accuracy"]
     rng = np.random.default_rng(0)
     x = rng.standard_normal((8, 3))
     y_cls, y_reg = np.eye(2)[rng.integers(0, 2, 8)], rng.standard_normal((8, 1))
@@ -212,8 +215,9 @@ def test_multi_output_losses_weights_and_logs():
     assert reg_loss == pytest.approx(np.mean((regression - y_reg) ** 2), rel=1e-5)
     assert cls_acc == pytest.approx(np.mean(probabilities.argmax(1) == y_cls.argmax(1)))
     history = model.fit(x, {"cls": y_cls, "reg": y_reg}, epochs=1, verbose=0, validation_split=0.25)
-    assert set(history.history) == {"loss", "cls_loss", "reg_loss", "cls_acc",
-                                    "val_loss", "val_cls_loss", "val_reg_loss", "val_cls_acc"}
+    assert set(history.history) == {"loss", "cls_loss", "reg_loss", "cls_accuracy",
+                                    "val_loss", "val_cls_loss", "val_reg_loss", "val_cls_accuracy"}
+    assert history.history["val_cls_acc"] == history.history["val_cls_accuracy"]
 
 
 def test_output_without_loss_needs_no_target():

@@ -334,10 +334,10 @@ def _compile_from_config(model, training_config, custom_objects):
         return losses.deserialize(entry, custom_objects)
 
     def metric_of(entry):
-        if isinstance(entry, str) and entry in metrics.ACCURACY_NAMES + metrics.CROSSENTROPY_NAMES:
-            return entry
         if isinstance(entry, str) and entry in custom_objects:
             return custom_objects[entry]
+        if isinstance(entry, str):
+            return entry  # as written: it is the name the metric is logged under (compile checks it)
         return metrics.deserialize(entry, custom_objects)
 
     model.compile(

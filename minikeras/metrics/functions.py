@@ -7,7 +7,8 @@ computed in NumPy. Every loss function (``'mse'``, ``'categorical_crossentropy'`
 metric too.
 
 ``'accuracy'`` (or ``'acc'``) means different functions for different models: see
-``resolve_accuracy``.
+``resolve_accuracy``. Each metric is logged under the name it was given (``resolve``); the
+other spellings of that name are in ``names.py``.
 
 Example:
     >>> import numpy as np
@@ -105,8 +106,9 @@ def resolve_accuracy(name, loss_fn, output_shape):
 
     Keras 2.2.4's rule, per model output: binary when the output's last dimension is 1 or
     the loss is binary cross-entropy; sparse categorical when the loss is sparse
-    categorical cross-entropy; categorical otherwise. The value is logged as ``'acc'``
-    (``'ce'`` for cross-entropy) whichever spelling was asked for. When the loss takes logits
+    categorical cross-entropy; categorical otherwise. The value is logged under the name
+    that was asked for (tf.keras; Keras 2.2.4 logged ``'acc'`` or ``'ce'``, which
+    ``names.MetricLogs`` still finds). When the loss takes logits
     (``BinaryCrossentropy(from_logits=True)``), the metric does too.
 
     Args:
@@ -120,7 +122,7 @@ def resolve_accuracy(name, loss_fn, output_shape):
     Example:
         >>> fn, logged = resolve_accuracy("accuracy", losses.categorical_crossentropy, (None, 10))
         >>> fn.__name__, logged
-        ('categorical_accuracy', 'acc')
+        ('categorical_accuracy', 'accuracy')
     """
     if name not in ACCURACY_NAMES + CROSSENTROPY_NAMES:
         raise ValueError(
@@ -139,25 +141,31 @@ def resolve_accuracy(name, loss_fn, output_shape):
     if name in ACCURACY_NAMES:
         choices = {"binary": _binary_accuracy_from_logits if from_logits else binary_accuracy,
                    "sparse": sparse_categorical_accuracy, "categorical": categorical_accuracy}
-        return choices[kind], "acc"
+        return choices[kind], name
     crossentropy = {"binary": losses.binary_crossentropy,
                     "sparse": losses.sparse_categorical_crossentropy,
                     "categorical": losses.categorical_crossentropy}[kind]
     if from_logits:
         crossentropy = functools.wraps(crossentropy)(functools.partial(crossentropy, from_logits=True))
-    return crossentropy, "ce"
+    return crossentropy, name
 
 
 def resolve(identifier, loss_fn=None, output_shape=None):
     """``(metric_fn, logged_name)`` for any metric given to ``compile``.
 
-    ``'accuracy'``-like names go through ``resolve_accuracy``; anything else through ``get``,
-    and is logged under its function's name (``'mse'`` logs as ``'mean_squared_error'``, as
-    in Keras 2) or a ``Loss``'s ``name``.
+    ``'accuracy'``-like names go through ``resolve_accuracy``; anything else through ``get``.
+    The logged name is the one the user wrote (tf.keras and Keras 3): a string as it is
+    (``'mse'`` logs as ``'mse'``; Keras 2.2.4 logged ``'mean_squared_error'``, and
+    ``names.MetricLogs`` finds it under either), a ``Loss`` or ``Metric`` object its ``name``, a
+    function its ``__name__``.
     """
     if isinstance(identifier, str) and identifier in ACCURACY_NAMES + CROSSENTROPY_NAMES:
         return resolve_accuracy(identifier, loss_fn, output_shape)
     fn = get(identifier)
+    if _is_metric_object(fn):
+        return fn, fn.name
+    if isinstance(identifier, str):
+        return fn, identifier
     instance = losses.loss_instance(fn)
     if instance is not None:
         return fn, instance.name
@@ -174,18 +182,30 @@ _METRICS = {
 }
 
 
+def _is_metric_object(value):
+    from minikeras.metrics.base_metric import Metric
+
+    return isinstance(value, Metric)
+
+
 def serialize(metric):
-    """A metric's name (or a ``Loss`` instance's config)."""
+    """A metric's name, or ``{'class_name', 'config'}`` for a ``Loss`` or ``Metric`` object."""
+    if _is_metric_object(metric):
+        return {"class_name": type(metric).__name__, "config": metric.get_config()}
     return losses.serialize(metric)
 
 
 def deserialize(name, custom_objects=None):
-    """The metric called ``name``: one of this module's functions or any loss."""
-    return deserialize_keras_object(name, {**losses.BY_NAME, **_METRICS}, custom_objects, kind="metric")
+    """The metric called ``name``: one of this module's functions, any loss, or a ``Metric``
+    from its ``{'class_name', 'config'}`` (a metric class wins over a loss class of the same name)."""
+    from minikeras.metrics import CLASSES
+
+    return deserialize_keras_object(name, {**losses.BY_NAME, **_METRICS, **CLASSES}, custom_objects, kind="metric")
 
 
 def get(identifier):
-    """A metric function ``fn(y_true, y_pred)`` from a name, a function, or a ``Loss``.
+    """A metric function ``fn(y_true, y_pred)`` from a name, a function, or a ``Loss``;
+    a ``Metric`` object as it is (a ``Metric`` class: an instance with its defaults).
 
     Raises:
         ValueError: for ``'accuracy'`` (which depends on the model: use ``resolve_accuracy``),
@@ -200,6 +220,10 @@ def get(identifier):
         identifier = deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, losses.Loss):
         identifier = identifier()  # a Loss class given without calling it: its defaults
+    if isinstance(identifier, type) and getattr(identifier, "update_state", None) is not None:
+        identifier = identifier()  # a Metric class: its defaults
+    if _is_metric_object(identifier):
+        return identifier
     if isinstance(identifier, losses.Loss):
         return identifier.call
     if callable(identifier):
