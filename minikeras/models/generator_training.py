@@ -20,6 +20,8 @@ batches are read ahead by worker threads or processes (``batch_feeder.py``). A b
 wrong structure or shape stops training with an error that says which step it was and what
 the source yielded.
 """
+import itertools
+
 import numpy as np
 
 from minikeras import callbacks as callbacks_module
@@ -65,6 +67,7 @@ class GeneratorTrainer:
         if getattr(self, "loss_functions", None) is None:
             self._compiled_state()  # raises the "compile first" error
         steps_per_epoch = _steps(generator, steps_per_epoch, "steps_per_epoch", "fit_generator")
+        generator = _build_from_first_batch(self, generator)
         validation_is_source = validation_data is not None and is_batch_source(validation_data)
         if validation_is_source:
             validation_steps = _steps(validation_data, validation_steps, "validation_steps", "fit_generator")
@@ -171,6 +174,26 @@ class GeneratorTrainer:
                                   callbacks=callbacks, validation_data=validation_data,
                                   validation_steps=validation_steps, class_weight=class_weight,
                                   shuffle=shuffle, initial_epoch=initial_epoch, **options)
+
+
+def _build_from_first_batch(model, source):
+    """A model without an input shape yet (a deferred Sequential, a subclassed model) is built
+    from the first batch; a generator's first batch is then put back in front of it."""
+    if model.outputs:
+        return source
+    if is_sequence(source):
+        first = source[0]
+    else:
+        try:
+            first = next(source)
+        except StopIteration:
+            raise ValueError("fit_generator: the generator yielded no batch at all.") from None
+        source = itertools.chain([first], source)
+    x = _unpack(first, "fit_generator: step 1 (to build the model)")[0]
+    from minikeras.models.data_utils import standardize_inputs
+
+    standardize_inputs(model, x)
+    return source
 
 
 def _feeding_options(method, kwargs):

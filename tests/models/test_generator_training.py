@@ -206,3 +206,15 @@ def test_the_workers_are_gone_after_fit():
     fresh_model().fit_generator(looping(X, Y), steps_per_epoch=5, epochs=2, verbose=0, workers=3)
     fresh_model().fit_generator(Batches(X, Y), epochs=1, verbose=0, workers=3)
     assert threading.active_count() == before
+
+
+def test_a_model_without_an_input_shape_is_built_from_the_first_batch():
+    for source in (looping(X, Y), Batches(X, Y)):
+        K.clear_session()
+        np.random.seed(1)
+        model = Sequential([Dense(4, activation="tanh"), Dense(1, activation="sigmoid")])
+        model.compile("sgd", "binary_crossentropy", metrics=["acc"])
+        history = model.fit_generator(source, steps_per_epoch=5, epochs=2, verbose=0, workers=0, shuffle=False)
+        assert set(history.history) == {"loss", "acc"}
+        reference, ref_history = reference_run()
+        np.testing.assert_allclose(history.history["loss"], ref_history.history["loss"], rtol=1e-5)

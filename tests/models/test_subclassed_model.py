@@ -136,3 +136,27 @@ def test_a_subclassed_model_is_a_layer_of_a_functional_model():
     head = outer.layers[-1].get_weights()
     np.testing.assert_allclose(outer.predict(data), inner.predict(data) @ head[0] + head[1], rtol=1e-5)
     assert outer.count_params() == (2 * 16 + 16) + (16 * 4 + 4) + (4 + 1)   # inner, then the head
+
+
+class Autoencoder(Model):
+    """A subclassed model that adds its own loss inside call (tf.keras' way)."""
+
+    def __init__(self):
+        super().__init__()
+        self.encode = Dense(2, activation="tanh")
+        self.decode = Dense(4)
+
+    def call(self, inputs):
+        reconstruction = self.decode(self.encode(inputs))
+        self.add_loss(K.mean(K.square(reconstruction - inputs)))
+        return reconstruction
+
+
+def test_a_subclassed_model_adds_its_loss_inside_call():
+    data = np.random.default_rng(4).normal(size=(32, 4)).astype("float32")
+    model = Autoencoder()
+    model.compile("adam")
+    history = model.fit(data, epochs=5, batch_size=8, verbose=0)
+    expected = np.mean((model.predict(data) - data) ** 2)
+    np.testing.assert_allclose(model.evaluate(data, batch_size=32, verbose=0), expected, rtol=1e-5)
+    assert history.history["loss"][-1] < history.history["loss"][0]
