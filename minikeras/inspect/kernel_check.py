@@ -34,7 +34,7 @@ import numpy as np
 
 from minikeras import _kernels
 from minikeras._kernels import reference
-from minikeras.inspect.kernel_call import compiled_kernel
+from minikeras.inspect.kernel_call import InOut, compiled_kernel
 from minikeras.inspect.kernel_cases import CASES, FD_PAIRS, finite_difference_gradient
 
 __all__ = ["check", "KernelReport", "KernelResult", "CASES", "FD_PAIRS"]
@@ -225,14 +225,23 @@ def _difference(param, actual, expected, tolerance):
 
 
 def _finite_differences(name, function, case):
-    """Every float output of the backward kernel against central differences of its oracle."""
+    """Every float output of the backward kernel against central differences of its oracle.
+
+    The gradient in an ``InOut`` output is what the kernel added to it (``embedding_backward``
+    adds into ``grad_table``); an output whose ``xs`` entry is None is not a gradient in this
+    case (``dz`` of ``bias_activation_backward`` without ``relu``) and is not compared.
+    """
     xs, upstream, forward = FD_PAIRS[name](case)
     try:
         analytic = [a for a in _call(function, case, np.float64) if a.dtype.kind == "f"]
     except Exception as error:
         return f"raised {type(error).__name__}: {error}"
-    params = [p for p, out in zip(case.output_names(name), case.outputs) if out.kind == "float"]
-    for i, (param, gradient) in enumerate(zip(params, analytic)):
+    floats = [(p, out) for p, out in zip(case.output_names(name), case.outputs) if out.is_float]
+    for i, ((param, out), gradient) in enumerate(zip(floats, analytic)):
+        if xs[i] is None:
+            continue
+        if isinstance(out, InOut):
+            gradient = gradient - out.start
         x = np.array(xs[i], dtype=np.float64)
         numeric = finite_difference_gradient(
             x, upstream, lambda v, i=i: forward(*xs[:i], v, *xs[i + 1:]))
