@@ -10,6 +10,9 @@ matrices, mode, cval)``, ``lstm_forward(xz, R, keep, rmask, act, ract, hs, cs, g
 * any other ndarray (uint8 masks ``keep``, int32 ``argmax``), or a float array wrapped in
   ``Fixed``: read by the kernel with its own dtype in every run;
 * an ``Out``: an array the kernel writes, made fresh for every call;
+* an ``InOut``: an array the kernel reads and updates in place (Adam's ``m`` and ``v``,
+  the ``z`` that ``bias_activation`` overwrites, a sum the kernel adds to), set to the
+  same values before every call;
 * anything else (int, float, bool): a scalar argument, passed as it is.
 
 Example:
@@ -20,6 +23,9 @@ Example:
     >>> arguments, outputs = case.arguments_for(np.float32)
     >>> arguments[0].dtype, outputs[0].dtype, bool(np.isnan(outputs[0]).all())
     (dtype('float32'), dtype('float32'), True)
+    >>> step = Case(np.ones(3), InOut(np.zeros(3)), Out((3,), "float64"), 0.9)
+    >>> step.describe(["g", "m", "total", "beta"])
+    'g (3,), m (3,) in place, total (3,) float64, beta=0.9'
 """
 import inspect
 
@@ -28,33 +34,53 @@ import numpy as np
 from minikeras import _kernels
 from minikeras._kernels import reference
 
-__all__ = ["Case", "Out", "Fixed", "compiled_kernel", "parameter_names"]
+__all__ = ["Case", "Out", "InOut", "Fixed", "compiled_kernel", "parameter_names"]
 
 
 class Out:
-    """An array the kernel writes: its shape, ``'float'`` or ``'int32'``, and ``start``.
+    """An array the kernel writes: its shape, its ``kind`` and ``start``.
 
-    A fresh float output is NaN and an int32 one -1, so that an element the kernel forgets
-    to write is caught. ``start`` (an array of the output's shape) gives the values the
-    caller sets before the call instead, with NaN where the kernel must write: the
-    recurrent kernels read their initial state from ``hs[0]``.
+    ``kind``: ``'float'`` (the float type of the run), ``'float64'`` (in every run: the
+    per-channel sums of batch normalisation) or ``'int32'``. A fresh float output is NaN
+    and an int32 one -1, so that an element the kernel forgets to write is caught.
+    ``start`` (an array of the output's shape) gives the values the caller sets before the
+    call instead, with NaN where the kernel must write: the recurrent kernels read their
+    initial state from ``hs[0]``.
     """
 
     def __init__(self, shape, kind="float", start=None):
-        if kind not in ("float", "int32"):
-            raise ValueError(f"Out: kind must be 'float' or 'int32', received {kind!r}.")
+        if kind not in ("float", "float64", "int32"):
+            raise ValueError(f"Out: kind must be 'float', 'float64' or 'int32', received {kind!r}.")
         self.shape = tuple(int(n) for n in shape)
         self.kind = kind
         self.start = None if start is None else np.array(start, dtype=np.float64)
         if self.start is not None and self.start.shape != self.shape:
             raise ValueError(f"Out: start has shape {self.start.shape}, expected {self.shape}.")
 
+    @property
+    def is_float(self):
+        return self.kind != "int32"
+
     def fresh(self, dtype):
         if self.kind == "int32":
             return np.full(self.shape, -1, np.int32)
+        if self.kind == "float64":
+            dtype = np.float64
         if self.start is not None:
             return self.start.astype(dtype)
         return np.full(self.shape, np.nan, dtype)
+
+
+class InOut(Out):
+    """An array the kernel reads and updates in place: ``array`` holds its values before
+    the call (cast to the run's float type, or float64 with ``kind='float64'``). The kernel
+    may also leave it as it is: ``bias_activation_backward`` writes ``dz`` only with
+    ``relu``, and the comparison with the twin then checks that it did not touch it.
+    """
+
+    def __init__(self, array, kind="float"):
+        array = np.asarray(array, dtype=np.float64)
+        super().__init__(array.shape, kind, start=array)
 
 
 class Fixed:
@@ -124,7 +150,8 @@ class Case:
         words = []
         for p, a in zip(parameters, self.arguments):
             if isinstance(a, Out):
-                words.append(f"{p} {a.shape}" + (" int32" if a.kind == "int32" else ""))
+                words.append(f"{p} {a.shape}" + ("" if a.kind == "float" else f" {a.kind}")
+                             + (" in place" if isinstance(a, InOut) else ""))
             elif isinstance(a, (np.ndarray, Fixed)):
                 array = a.array if isinstance(a, Fixed) else a
                 shape = tuple(int(n) for n in array.shape)

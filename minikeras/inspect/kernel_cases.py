@@ -7,7 +7,9 @@ inputs, typed inputs such as uint8 masks, the outputs it must write, and its sca
 drawn as the project's own kernel tests draw them (sizes up to 6, kernels up to 3, strides up to 3, dilations up to
 2, pads up to 2; ``valid`` and ``same`` pooling windows; channel counts that cover the
 compiled loops' blocks of 16; affine maps that reach outside the image in every fill mode).
-The recurrent kernels' cases are in ``recurrent_cases.py``. A new kernel gets checked once
+The recurrent kernels' cases are in ``recurrent_cases.py``, those of batch normalisation,
+the embedding and the training step (the optimizer, the bias and ReLU, dropout) in
+``training_cases.py``. A new kernel gets checked once
 a generator for it is added here. Most generators draw everything from ``rng``; those of
 the affine transform (its fill modes) and of the recurrent kernels go through their
 variants in turn with ``index``, so that a few cases meet them all.
@@ -18,7 +20,7 @@ derivatives of ``<forward(*xs), upstream>`` with respect to each of ``xs``.
 """
 import numpy as np
 
-from minikeras.inspect import recurrent_cases
+from minikeras.inspect import recurrent_cases, training_cases
 from minikeras.inspect.kernel_call import Case, Fixed, Out, compiled_kernel
 from minikeras.utils import conv_utils
 
@@ -187,6 +189,7 @@ CASES = {
     "avg_pool_3d": _avg_pool(False), "avg_pool_3d_backward": _avg_pool(True),
     "affine_transform_2d": _affine,
     **recurrent_cases.CASES,
+    **training_cases.CASES,
 }
 """Kernel name -> ``f(rng, index=0)`` returning one random ``Case``."""
 
@@ -251,6 +254,7 @@ def _fd_pairs():
         "max_pool_3d_backward": max_pool,
         "avg_pool_3d_backward": linear("avg_pool_3d"),
         **recurrent_cases.FD_PAIRS,
+        **training_cases.FD_PAIRS,
     }
 
 

@@ -4,17 +4,21 @@ A kernel is checked the way the project's own kernel tests check the compiled lo
 
 1. **agreement with the twin**: on many small random calls (sizes, kernels, strides,
    dilations, pads, ``valid`` and ``same`` pooling windows, affine maps and fill modes,
-   time masks and recurrent dropout), in float32 and float64, the module's function and
+   time masks and recurrent dropout, batch-norm layouts, repeated embedding indices, the
+   flags of Adam, the bias and ReLU), in float32 and float64, the module's function and
    the plain-Python twin in ``minikeras/_kernels/reference.py`` are called on the same
    inputs. Outputs start as NaN (argmax as -1), so an element the kernel forgets to write
-   is caught. (The twins themselves are checked against the compiled loops.)
+   is caught; arrays updated in place (Adam's ``m``, a sum the kernel adds to) start from
+   the same random values for both. (The twins themselves are checked against the
+   compiled loops.)
 2. **finite differences** for a backward kernel: in float64, each element of every
    gradient it returns must equal the central difference
    ``(L(x + h e_i) - L(x - h e_i)) / 2h`` of ``L(x) = <forward(x), upstream>``, with the
    project's compiled forward kernel. This does not trust any backward kernel at all.
 
 The cases and the finite-difference oracles are in ``kernel_cases.py`` (the recurrent
-kernels' in ``recurrent_cases.py``), one call described by a ``kernel_call.Case``. The report
+kernels' in ``recurrent_cases.py``; batch normalisation's, the embedding's and the
+training step's in ``training_cases.py``), one call described by a ``kernel_call.Case``. The report
 prints one line per kernel: ``pass`` with the number of cases, or the first
 failing case with every argument (arrays by shape, scalars by value) and the largest
 difference; ``report.ok`` is True when every checked kernel passed.
@@ -34,7 +38,7 @@ import numpy as np
 
 from minikeras import _kernels
 from minikeras._kernels import reference
-from minikeras.inspect.kernel_call import compiled_kernel
+from minikeras.inspect.kernel_call import InOut, compiled_kernel
 from minikeras.inspect.kernel_cases import CASES, FD_PAIRS, finite_difference_gradient
 
 __all__ = ["check", "KernelReport", "KernelResult", "CASES", "FD_PAIRS"]
@@ -225,14 +229,23 @@ def _difference(param, actual, expected, tolerance):
 
 
 def _finite_differences(name, function, case):
-    """Every float output of the backward kernel against central differences of its oracle."""
+    """Every float output of the backward kernel against central differences of its oracle.
+
+    The gradient in an ``InOut`` output is what the kernel added to it (``embedding_backward``
+    adds into ``grad_table``); an output whose ``xs`` entry is None is not a gradient in this
+    case (``dz`` of ``bias_activation_backward`` without ``relu``) and is not compared.
+    """
     xs, upstream, forward = FD_PAIRS[name](case)
     try:
         analytic = [a for a in _call(function, case, np.float64) if a.dtype.kind == "f"]
     except Exception as error:
         return f"raised {type(error).__name__}: {error}"
-    params = [p for p, out in zip(case.output_names(name), case.outputs) if out.kind == "float"]
-    for i, (param, gradient) in enumerate(zip(params, analytic)):
+    floats = [(p, out) for p, out in zip(case.output_names(name), case.outputs) if out.is_float]
+    for i, ((param, out), gradient) in enumerate(zip(floats, analytic)):
+        if xs[i] is None:
+            continue
+        if isinstance(out, InOut):
+            gradient = gradient - out.start
         x = np.array(xs[i], dtype=np.float64)
         numeric = finite_difference_gradient(
             x, upstream, lambda v, i=i: forward(*xs[:i], v, *xs[i + 1:]))

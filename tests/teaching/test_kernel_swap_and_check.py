@@ -76,8 +76,9 @@ def test_use_a_module_switches_only_the_kernels_it_defines():
 def test_every_compiled_kernel_has_cases_and_every_backward_kernel_an_oracle():
     assert len(COMPILED) >= 24 and sorted(kernels.kernel_names()) == sorted(COMPILED)
     assert set(kernel_check.CASES) == set(COMPILED)
-    backward = {name for name in COMPILED if name.endswith("_backward") or name.startswith("col2")
-                or name.startswith("depthwise_conv2d_backward")}
+    backward = {name for name in COMPILED if "_backward" in name or name.startswith("col2")}
+    assert {"batch_norm_backward_sums", "batch_norm_backward_apply", "embedding_backward",
+            "bias_activation_backward"} <= backward
     assert set(kernel_check.FD_PAIRS) == backward
 
 
@@ -225,7 +226,62 @@ def gru_backward_ignoring_mix_dropped(dhs, R, keep, rmask, act, ract, reset_afte
                            dz, dh0)
 
 
+def batch_norm_sums_overwriting(x, shift, sums, squares):
+    """Sets the sums instead of adding to them (the caller accumulates over calls)."""
+    sums[...], squares[...] = 0.0, 0.0
+    reference.batch_norm_sums(x, shift, sums, squares)
+
+
+def batch_norm_apply_without_offset(x, scale, offset, y):
+    reference.batch_norm_apply(x, scale, np.zeros_like(offset), y)
+
+
+def batch_norm_backward_sums_uncentred(grad, x, mean, grad_sums, grad_x_sums):
+    reference.batch_norm_backward_sums(grad, x, np.zeros_like(mean), grad_sums, grad_x_sums)
+
+
+def batch_norm_backward_apply_without_d(grad, x, a, b, d, grad_x):
+    reference.batch_norm_backward_apply(grad, x, a, b, np.zeros_like(d), grad_x)
+
+
+def embedding_backward_assigning(indices, grad_rows, grad_table):
+    """``grad_table[indices] = grad_rows``: repeated indices keep only their last row."""
+    grad_table[indices] = grad_rows
+
+
+def adam_ignoring_amsgrad(w, g, m, v, vhat, out, beta_1, beta_2, lr_t, epsilon, amsgrad):
+    reference.adam_update(w, g, m, v, vhat, out, beta_1, beta_2, lr_t, epsilon, False)
+
+
+def bias_activation_relu_before_bias(z, bias, has_bias, relu):
+    reference.bias_activation(z, bias, False, relu)
+    if has_bias:
+        z += bias
+
+
+def bias_activation_backward_passing_zeros(grad, y, dz, dbias_parts, has_bias, relu):
+    """ReLU's gradient with ``y >= 0``: lets the gradient through where the output is 0."""
+    reference.bias_activation_backward(grad, y + 1.0, dz, dbias_parts, has_bias, relu)
+
+
+def dropout_keeping_the_wrong_side(x, bits, threshold, scale, out):
+    out[...] = x * np.where(bits < threshold, scale, 0.0)
+
+
 BROKEN = {
+    "batch_norm_sums": (batch_norm_sums_overwriting, "sums differs", ["shift (", "float64", "in place"]),
+    "batch_norm_apply": (batch_norm_apply_without_offset, "y differs", ["offset ("]),
+    "batch_norm_backward_sums": (batch_norm_backward_sums_uncentred, "grad_x_sums differs",
+                                 ["mean (", "float64"]),
+    "batch_norm_backward_apply": (batch_norm_backward_apply_without_d, "grad_x differs", ["d ("]),
+    "embedding_backward": (embedding_backward_assigning, "grad_table differs",
+                           ["indices (", "int64", "grad_table (", "in place"]),
+    "adam_update": (adam_ignoring_amsgrad, "differs", ["amsgrad=True", "vhat ("]),
+    "bias_activation": (bias_activation_relu_before_bias, "z differs", ["has_bias=True", "relu=True"]),
+    "bias_activation_backward": (bias_activation_backward_passing_zeros, "dz differs",
+                                 ["relu=True", "dbias_parts ("]),
+    "dropout_mask_apply": (dropout_keeping_the_wrong_side, "out differs", ["bits (", "uint32", "threshold="]),
+
     "affine_transform_2d": (affine_ignoring_cval, "out differs", ["matrices (", "float64", "mode=0"]),
     "simple_rnn_forward": (simple_rnn_forward_without_dropout, "hs differs", ["rmask (1,", "uint8"]),
     "simple_rnn_backward": (simple_rnn_backward_always_tanh, "dz differs", ["act=", "keep ("]),
@@ -250,3 +306,21 @@ def test_check_fails_a_broken_new_kernel_and_names_the_case(name):
         assert f" {parameter} (" in line or f" {parameter}=" in line, (parameter, line)
     for detail in details:
         assert detail in line, (detail, line)
+
+
+def test_finite_differences_of_in_place_kernels_compare_what_they_added():
+    """An accumulating kernel's gradient is what it added to its ``InOut`` output: an
+    embedding_backward that assigns (losing the table's previous values and repeated rows)
+    fails the finite differences too, without the twin being consulted."""
+    rng = np.random.default_rng(3)
+    case = kernel_check.CASES["embedding_backward"](rng)
+    assert len(set(case.inputs[0].tolist())) < len(case.inputs[0])  # repeated indices
+    assert kernel_check._finite_differences("embedding_backward", reference.embedding_backward,
+                                            case) is None
+    message = kernel_check._finite_differences("embedding_backward", embedding_backward_assigning, case)
+    assert "grad_table differs by up to" in message
+    # Without relu (has_bias only) dz is left alone and only dbias_parts is a gradient.
+    case = kernel_check.CASES["bias_activation_backward"](rng, index=2)
+    assert case.arguments[-2:] == (True, False)
+    assert kernel_check._finite_differences("bias_activation_backward",
+                                            reference.bias_activation_backward, case) is None
