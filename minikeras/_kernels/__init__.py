@@ -1,8 +1,9 @@
 """The compiled kernels and their plain-Python twins, and the switch between them.
 
 Each family of loops lives in one Cython module (``conv.pyx``, ``padding.pyx``,
-``upsampling.pyx``, ``pooling.pyx``); every compiled function has a twin with the same name
-and signature in ``reference.py``, written as plain Python loops to be read. Operations
+``upsampling.pyx``, ``pooling.pyx``, ``recurrent.pyx``); every compiled function has a twin
+with the same name and signature in ``reference.py``, written as plain Python loops to be
+read. Operations
 never import a family directly: they ask ``kernel("im2col_2d")`` for the function of the
 backend in use, so ``minikeras.kernels.use("reference")`` switches a whole model at once.
 """
