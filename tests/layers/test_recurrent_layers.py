@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from minikeras import GradientTape, Tensor, constraints, layers, ops, regularizers
+from minikeras import backend as K
 from minikeras.models import Model, Sequential
 from minikeras.utils import assert_gradients_close
 from minikeras.utils.layer_test import layer_test
@@ -358,3 +359,81 @@ def test_stateful_errors():
         layer(np.zeros((3, 3, 2)))
     with pytest.raises(ValueError, match=r"GRU 'h': state 0 is incompatible with the layer: expected shape \(2, 2\), received shape \(2, 3\)"):
         layer.reset_states([np.zeros((2, 3))])
+
+
+# --- the Keras 2 RNN page: a cell written by the user, and constants ---------------------------
+
+class MinimalRNNCell(layers.Layer):
+    """The example cell of Keras 2's RNN page, unchanged but for the imports."""
+
+    def __init__(self, units, **kwargs):
+        self.units = units
+        self.state_size = units
+        super().__init__(**kwargs)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="uniform",
+                                      name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
+                                                initializer="uniform", name="recurrent_kernel")
+        self.built = True
+
+    def call(self, inputs, states):
+        prev_output = states[0]
+        h = K.dot(inputs, self.kernel)
+        output = h + K.dot(prev_output, self.recurrent_kernel)
+        return output, [output]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_the_rnn_page_example_with_a_users_cell():
+    cell = MinimalRNNCell(32)
+    x = layers.Input((None, 5))
+    layer = layers.RNN(cell)
+    y = layer(x)
+    model = Model(x, y)
+    data = np.random.default_rng(15).standard_normal((2, 4, 5)).astype("float32")
+    W, U = (w.numpy() for w in cell.weights)
+    h = np.zeros((2, 32), "float32")
+    for t in range(4):
+        h = data[:, t] @ W + h @ U
+    np.testing.assert_allclose(model.predict(data), h, rtol=1e-5, atol=1e-6)
+
+    cells = [MinimalRNNCell(32), MinimalRNNCell(64)]
+    stacked = layers.RNN(cells)(x)
+    assert stacked.shape == (None, 64)
+    clone = layers.RNN.from_config(layer.get_config(), custom_objects={"MinimalRNNCell": MinimalRNNCell})
+    assert clone.cell.units == 32
+
+    rng = np.random.default_rng(16)
+    layer64 = layers.RNN(MinimalRNNCell(3, dtype="float64"), return_sequences=True, dtype="float64")
+    seq = rng.standard_normal((2, 4, 2))
+    layer64(seq)
+    assert_gradients_close(lambda t, *w: layer64(t, mask=np.array([[1, 1, 0, 1], [1, 0, 0, 0]], bool)),
+                           [seq] + layer64.weights)
+
+
+class ConstantCell(MinimalRNNCell):
+    """A cell that also reads a per-sequence constant at every step. As in Keras 2, its
+    build receives [step input shape, constant shapes...]."""
+
+    def build(self, input_shape):
+        super().build(input_shape[0])
+
+    def call(self, inputs, states, constants):
+        output = K.dot(inputs, self.kernel) + K.dot(states[0], self.recurrent_kernel) + constants[0]
+        return output, [output]
+
+
+def test_constants_reach_every_step():
+    layer = layers.RNN(ConstantCell(2), return_sequences=True)
+    x, c = np.zeros((1, 3, 2), "float32"), np.ones((1, 2), "float32")
+    y = layer(x, constants=[c]).numpy()
+    assert layer._num_constants == 1
+    np.testing.assert_allclose(y[0, 0], [1, 1])
+    plain = layers.RNN(MinimalRNNCell(2))
+    plain(x)
+    with pytest.raises(ValueError, match=r"`constants` were given, but the cell's call\(\) does not accept"):
+        plain(x, constants=[c])

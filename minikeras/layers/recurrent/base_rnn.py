@@ -87,6 +87,9 @@ class RNN(Layer):
             (sample i continues sample i). Needs a fixed batch size (``batch_input_shape``
             or ``batch_size``); ``reset_states()`` sets the states back to zeros.
         unroll: accepted for Keras compatibility; the eager loop computes the same numbers.
+            (One corner differs in Keras 2.2.4 itself: its unrolled loop gives zeros, not the
+            initial state, as the output of masked *first* steps. minikeras always follows
+            Keras' default, symbolic loop.)
         **kwargs: base layer arguments.
 
     Call arguments: ``inputs`` ``(batch, timesteps, features)``; ``mask`` ``(batch,
