@@ -437,3 +437,33 @@ def test_constants_reach_every_step():
     plain(x)
     with pytest.raises(ValueError, match=r"`constants` were given, but the cell's call\(\) does not accept"):
         plain(x, constants=[c])
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_stacked_cells_run_cell_by_cell_with_the_numbers_of_the_step_loop(training):
+    """Built-in cells only: each runs its sequence op in turn. With a user's activation in one
+    cell the whole stack takes the step loop; both give the same numbers, masks and dropout
+    included (one seed)."""
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((3, 5, 2))
+    mask = rng.random((3, 5)) > 0.3
+
+    def stack(activation):
+        return layers.RNN([layers.LSTMCell(3, dropout=0.3, recurrent_dropout=0.2, **F64),
+                           layers.GRUCell(2, reset_after=True, recurrent_dropout=0.4, **F64),
+                           layers.SimpleRNNCell(4, activation=activation, **F64)],
+                          return_sequences=True, return_state=True, **F64)
+
+    fused, looped = stack("tanh"), stack(my_tanh)
+    assert fused.cell._fused_activations() is not None and looped.cell._fused_activations() is None
+    fused(x)
+    looped(x)
+    looped.set_weights(fused.get_weights())
+    np.random.seed(5)
+    a = fused(x, mask=mask, training=training)
+    np.random.seed(5)
+    b = looped(x, mask=mask, training=training)
+    assert len(a) == len(b) == 5
+    for u, v in zip(a, b):
+        np.testing.assert_allclose(u.numpy(), v.numpy(), rtol=1e-12, atol=1e-14)
+    assert_gradients_close(lambda t, *w: fused(t, mask=mask)[0], [x] + fused.weights)

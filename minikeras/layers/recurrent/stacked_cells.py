@@ -95,6 +95,38 @@ class StackedRNNCells(Layer):
             size = getattr(cell, "output_size", None)
             input_shape = (input_shape[0], int(size) if size is not None else state_sizes(cell)[0])
 
+    def _fused_activations(self):
+        """Not None when every cell has a sequence op (then ``_run_sequence`` is used)."""
+        for cell in self.cells:
+            if getattr(cell, "_run_sequence", None) is None or cell._fused_activations() is None:
+                return None
+        return ()
+
+    def _run_sequence(self, inputs, states, keep):
+        """Each cell through the whole sequence in turn, its output sequence the next one's input.
+
+        The same numbers as the step loop: at a masked step every cell keeps its state, and
+        what a lower cell outputs there is read only by upper cells that discard that step.
+        """
+        nested = self._split_states(states)
+        finals = []
+        for cell, cell_states in zip(self.cells, nested):
+            inputs, final = cell._run_sequence(inputs, cell_states, keep)
+            finals.append(list(final))
+        flat = []
+        for cell_states in finals[::-1]:
+            flat += cell_states
+        return inputs, flat
+
+    def _split_states(self, states):
+        """The flat list (reverse order of the stack) as one list of states per cell, in order."""
+        nested, states = [], list(states)
+        for cell in self.cells[::-1]:
+            k = len(state_sizes(cell))
+            nested.append(states[:k])
+            states = states[k:]
+        return nested[::-1]
+
     def call(self, inputs, states, constants=None, training=None):
         nested, states = [], list(states)
         for cell in self.cells[::-1]:
