@@ -5,10 +5,11 @@ Shape letters: ``T`` timesteps, ``N`` batch, ``U`` units, ``G`` gates (1 SimpleR
 (``xz``, ``R``, ``keep``, ``rmask``, ``hs``, ``cs``, ``gates``, ``dz``) above its twins.
 
 Each step has two parts. The recurrent product ``h_{t-1} @ R`` (a (N, U) by (U, G*U)
-matrix product) goes to BLAS through ``np.dot(..., out=...)``: a typed triple loop here was
-about 10x slower than OpenBLAS for U=128. Everything else, the gates, the state update and
-the masks, is one typed loop over (n, u) per step, released from the GIL and split over
-the batch between threads when the step is large enough.
+matrix product) goes to BLAS through ``np.dot(..., out=...)``: OpenBLAS does one for
+N = U = 128 in 0.2 ms on one core (about 80 GFLOP/s with AVX-512), which a plain typed loop
+compiled without -march flags cannot approach. Everything else, the gates, the state update and
+the masks, is typed loops over (n, u) per step, released from the GIL (on one thread unless
+the step is very large: see STEP_MIN_WORK).
 
 Activation codes (``reference.ACTIVATIONS``): 0 linear, 1 tanh, 2 sigmoid, 3 hard sigmoid
 ``clip(0.2 x + 0.5, 0, 1)``, 4 relu. Derivatives are written with the activation's output.
@@ -52,10 +53,13 @@ cdef inline void _clean_vector_state() noexcept nogil:
     minikeras_clean_vector_state()
 
 
-# Transcendental functions make a step's (n, u) loop much heavier than a copy: threads
-# pay for themselves from about 8192 gate values (measured 2026-12-02, 2 cores).
+# A parallel loop ends with a barrier, and a step has one or two of them: 112 barriers for
+# an LSTM(128) forward and backward over 28 steps. On the shared 2-core machine (load above
+# 15) threads made that 1.4 s instead of 0.1 s in benchmarks/kernels.py (measured
+# 2026-12-02), while the vectorized gates of a 128 x 128 step take about 0.3 ms on one core.
+# So steps run on one thread unless they are very large (a million gate values).
 cdef enum:
-    STEP_MIN_WORK = 1 << 13
+    STEP_MIN_WORK = 1 << 20
 
 
 cdef extern from *:

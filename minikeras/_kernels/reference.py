@@ -1,7 +1,7 @@
 """The plain-Python twins of the compiled kernels: the same algorithms, written to be read.
 
 Each function here has the same name, signature and results as its compiled twin in
-``conv.pyx``, ``padding.pyx``, ``upsampling.pyx`` or ``pooling.pyx``: the arrays are
+``conv.pyx``, ``padding.pyx``, ``upsampling.pyx``, ``pooling.pyx`` or ``recurrent.pyx``: the arrays are
 channels-last and C-contiguous, the caller allocates the outputs, and every loop index is
 named after the shape letters below. Read a twin first, then its Cython version.
 

@@ -4,7 +4,8 @@ The fixtures (``tests/fixtures/recurrent_layers.npz``) were made with Keras 3 + 
 ``tests/fixtures/make_recurrent_fixtures.py``, corrected to Keras 2.2.4 where the two differ
 (the script's docstring lists how): last output, whole sequences, masked batches (previous
 output repeated at a masked step), go_backwards, return_state, initial_state, stateful
-batches, no bias, other activations, implementation 2, unit_forget_bias off.
+batches, no bias, other activations, implementation 2, unit_forget_bias off; and RNN of an
+LSTMCell and of a stack of cells (StackedRNNCells, states in Keras 2's reverse order).
 """
 import json
 import os
@@ -30,7 +31,11 @@ def fixture(name):
 def run_case(name):
     """minikeras' outputs for the fixture ``name`` (a list, as the fixture stores them)."""
     config, x, mask, states, weights, _ = fixture(name)
-    layer = getattr(layers, config["layer"])(dtype="float64", **config["kwargs"])
+    if config["layer"] == "RNN":
+        cells = [getattr(layers, c)(dtype="float64", **k) for c, k in config["cells"]]
+        layer = layers.RNN(cells if len(cells) > 1 else cells[0], dtype="float64", **config["kwargs"])
+    else:
+        layer = getattr(layers, config["layer"])(dtype="float64", **config["kwargs"])
     arguments = {}
     if mask is not None:
         arguments["mask"] = mask
@@ -71,5 +76,5 @@ def test_the_python_twins_agree_with_keras_too(name):
 
 def test_every_layer_family_has_fixtures():
     families = {json.loads(str(DATA[f"{c}_config"]))["layer"] for c in CASES}
-    assert families == {"SimpleRNN", "GRU", "LSTM"}
-    assert len(CASES) >= 34
+    assert families == {"SimpleRNN", "GRU", "LSTM", "RNN"}
+    assert len(CASES) >= 36

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from minikeras import GradientTape, Tensor, constraints, layers, ops, regularizers
+from minikeras import backend as K
 from minikeras.models import Model, Sequential
 from minikeras.utils import assert_gradients_close
 from minikeras.utils.layer_test import layer_test
@@ -358,3 +359,111 @@ def test_stateful_errors():
         layer(np.zeros((3, 3, 2)))
     with pytest.raises(ValueError, match=r"GRU 'h': state 0 is incompatible with the layer: expected shape \(2, 2\), received shape \(2, 3\)"):
         layer.reset_states([np.zeros((2, 3))])
+
+
+# --- the Keras 2 RNN page: a cell written by the user, and constants ---------------------------
+
+class MinimalRNNCell(layers.Layer):
+    """The example cell of Keras 2's RNN page, unchanged but for the imports."""
+
+    def __init__(self, units, **kwargs):
+        self.units = units
+        self.state_size = units
+        super().__init__(**kwargs)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="uniform",
+                                      name="kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units),
+                                                initializer="uniform", name="recurrent_kernel")
+        self.built = True
+
+    def call(self, inputs, states):
+        prev_output = states[0]
+        h = K.dot(inputs, self.kernel)
+        output = h + K.dot(prev_output, self.recurrent_kernel)
+        return output, [output]
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def test_the_rnn_page_example_with_a_users_cell():
+    cell = MinimalRNNCell(32)
+    x = layers.Input((None, 5))
+    layer = layers.RNN(cell)
+    y = layer(x)
+    model = Model(x, y)
+    data = np.random.default_rng(15).standard_normal((2, 4, 5)).astype("float32")
+    W, U = (w.numpy() for w in cell.weights)
+    h = np.zeros((2, 32), "float32")
+    for t in range(4):
+        h = data[:, t] @ W + h @ U
+    np.testing.assert_allclose(model.predict(data), h, rtol=1e-5, atol=1e-6)
+
+    cells = [MinimalRNNCell(32), MinimalRNNCell(64)]
+    stacked = layers.RNN(cells)(x)
+    assert stacked.shape == (None, 64)
+    clone = layers.RNN.from_config(layer.get_config(), custom_objects={"MinimalRNNCell": MinimalRNNCell})
+    assert clone.cell.units == 32
+
+    rng = np.random.default_rng(16)
+    layer64 = layers.RNN(MinimalRNNCell(3, dtype="float64"), return_sequences=True, dtype="float64")
+    seq = rng.standard_normal((2, 4, 2))
+    layer64(seq)
+    assert_gradients_close(lambda t, *w: layer64(t, mask=np.array([[1, 1, 0, 1], [1, 0, 0, 0]], bool)),
+                           [seq] + layer64.weights)
+
+
+class ConstantCell(MinimalRNNCell):
+    """A cell that also reads a per-sequence constant at every step. As in Keras 2, its
+    build receives [step input shape, constant shapes...]."""
+
+    def build(self, input_shape):
+        super().build(input_shape[0])
+
+    def call(self, inputs, states, constants):
+        output = K.dot(inputs, self.kernel) + K.dot(states[0], self.recurrent_kernel) + constants[0]
+        return output, [output]
+
+
+def test_constants_reach_every_step():
+    layer = layers.RNN(ConstantCell(2), return_sequences=True)
+    x, c = np.zeros((1, 3, 2), "float32"), np.ones((1, 2), "float32")
+    y = layer(x, constants=[c]).numpy()
+    assert layer._num_constants == 1
+    np.testing.assert_allclose(y[0, 0], [1, 1])
+    plain = layers.RNN(MinimalRNNCell(2))
+    plain(x)
+    with pytest.raises(ValueError, match=r"`constants` were given, but the cell's call\(\) does not accept"):
+        plain(x, constants=[c])
+
+
+@pytest.mark.parametrize("training", [False, True])
+def test_stacked_cells_run_cell_by_cell_with_the_numbers_of_the_step_loop(training):
+    """Built-in cells only: each runs its sequence op in turn. With a user's activation in one
+    cell the whole stack takes the step loop; both give the same numbers, masks and dropout
+    included (one seed)."""
+    rng = np.random.default_rng(17)
+    x = rng.standard_normal((3, 5, 2))
+    mask = rng.random((3, 5)) > 0.3
+
+    def stack(activation):
+        return layers.RNN([layers.LSTMCell(3, dropout=0.3, recurrent_dropout=0.2, **F64),
+                           layers.GRUCell(2, reset_after=True, recurrent_dropout=0.4, **F64),
+                           layers.SimpleRNNCell(4, activation=activation, **F64)],
+                          return_sequences=True, return_state=True, **F64)
+
+    fused, looped = stack("tanh"), stack(my_tanh)
+    assert fused.cell._fused_activations() is not None and looped.cell._fused_activations() is None
+    fused(x)
+    looped(x)
+    looped.set_weights(fused.get_weights())
+    np.random.seed(5)
+    a = fused(x, mask=mask, training=training)
+    np.random.seed(5)
+    b = looped(x, mask=mask, training=training)
+    assert len(a) == len(b) == 5
+    for u, v in zip(a, b):
+        np.testing.assert_allclose(u.numpy(), v.numpy(), rtol=1e-12, atol=1e-14)
+    assert_gradients_close(lambda t, *w: fused(t, mask=mask)[0], [x] + fused.weights)

@@ -1,4 +1,4 @@
-"""RNN: run a cell through time, with masks, initial states, stateful batches; StackedRNNCells.
+"""RNN: run a cell through time, with masks, initial states and stateful batches.
 
 A *cell* computes one step: ``output, new_states = cell.call(x_t, states)``. The ``RNN``
 layer applies it to every step of a ``(batch, timesteps, features)`` input:
@@ -15,7 +15,7 @@ and returns the last output (or all of them, ``return_sequences``), plus the fin
 offer ``_run_sequence``: the same loop as one operation over the whole sequence
 (``minikeras/ops/recurrent.py``, compiled in ``_kernels/recurrent.pyx``). The layer uses
 it whenever it can (built-in activations, no ``constants``) and the step loop otherwise;
-the two give the same numbers.
+the two give the same numbers. Several cells stacked in one loop: ``stacked_cells.py``.
 
 Dropout in recurrent layers follows Keras 2 (Gal and Ghahramani): one mask per sequence,
 drawn at the start of each call in training and used at every step, for the inputs
@@ -29,7 +29,7 @@ from minikeras import ops
 from minikeras.layers.base_layer import InputSpec, Layer, layer_label
 from minikeras.tensor import Tensor
 
-__all__ = ["RNN", "StackedRNNCells", "dropout_masks", "check_rate", "check_units", "state_sizes"]
+__all__ = ["RNN", "dropout_masks", "check_rate", "check_units", "state_sizes"]
 
 
 def check_units(layer, units):
@@ -87,6 +87,9 @@ class RNN(Layer):
             (sample i continues sample i). Needs a fixed batch size (``batch_input_shape``
             or ``batch_size``); ``reset_states()`` sets the states back to zeros.
         unroll: accepted for Keras compatibility; the eager loop computes the same numbers.
+            (One corner differs in Keras 2.2.4 itself: its unrolled loop gives zeros, not the
+            initial state, as the output of masked *first* steps. minikeras always follows
+            Keras' default, symbolic loop.)
         **kwargs: base layer arguments.
 
     Call arguments: ``inputs`` ``(batch, timesteps, features)``; ``mask`` ``(batch,
@@ -118,6 +121,8 @@ class RNN(Layer):
                  stateful=False, unroll=False, **kwargs):
         super().__init__(**kwargs)
         if isinstance(cell, (list, tuple)):
+            from minikeras.layers.recurrent.stacked_cells import StackedRNNCells
+
             cell = StackedRNNCells(cell)
         if not callable(getattr(cell, "call", None)) or not hasattr(cell, "state_size"):
             raise ValueError(
@@ -345,124 +350,11 @@ class RNN(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        from minikeras.layers.recurrent.stacked_cells import deserialize_cell
+
         config = dict(config)
         num_constants = config.pop("num_constants", 0)
         config["cell"] = deserialize_cell(config["cell"], custom_objects)
         layer = cls(**config)
         layer._num_constants = num_constants
         return layer
-
-
-def deserialize_cell(config, custom_objects=None):
-    """A cell from ``{"class_name": ..., "config": ...}`` (built-in or in ``custom_objects``)."""
-    from minikeras.layers.recurrent.gru import GRUCell
-    from minikeras.layers.recurrent.lstm import LSTMCell
-    from minikeras.layers.recurrent.simple_rnn import SimpleRNNCell
-
-    known = {"SimpleRNNCell": SimpleRNNCell, "GRUCell": GRUCell, "LSTMCell": LSTMCell,
-             "StackedRNNCells": StackedRNNCells, **(custom_objects or {})}
-    if not isinstance(config, dict) or config.get("class_name") not in known:
-        raise ValueError(f"Unknown RNN cell {config!r}: expected one of {sorted(known)} "
-                         "(pass your own cells in custom_objects).")
-    cell_cls = known[config["class_name"]]
-    if cell_cls is StackedRNNCells:
-        return StackedRNNCells.from_config(config["config"], custom_objects)
-    return cell_cls.from_config(config["config"])
-
-
-class StackedRNNCells(Layer):
-    """Several cells acting as one: the output of each is the input of the next, per step.
-
-    ``RNN(StackedRNNCells([LSTMCell(8), LSTMCell(4)]))`` is a two-layer LSTM run in one
-    loop. As in Keras 2 the states form one flat list *in reverse order of the stack*
-    (for two LSTM cells ``[h2, c2, h1, c1]``), so that the first state is the output's.
-    The weights are the cells' weights, cell after cell.
-
-    Args:
-        cells: a list of cells.
-
-    Example:
-        >>> import numpy as np
-        >>> from minikeras.layers.recurrent.simple_rnn import SimpleRNNCell
-        >>> stack = StackedRNNCells([SimpleRNNCell(3), SimpleRNNCell(2)])
-        >>> RNN(stack)(np.ones((1, 4, 5))).shape, stack.state_size
-        ((1, 2), (2, 3))
-    """
-
-    def __init__(self, cells, **kwargs):
-        super().__init__(**kwargs)
-        if not isinstance(cells, (list, tuple)) or not cells:
-            raise ValueError(f"{layer_label(self)}: expected a non-empty list of cells, "
-                             f"received {cells!r}.")
-        for cell in cells:
-            if not callable(getattr(cell, "call", None)) or not hasattr(cell, "state_size"):
-                raise ValueError(f"{layer_label(self)}: every cell needs a `call` method and a "
-                                 f"`state_size`; received {cell!r}.")
-        self.cells = list(cells)
-
-    @property
-    def state_size(self):
-        sizes = []
-        for cell in self.cells[::-1]:
-            sizes += state_sizes(cell)
-        return tuple(sizes)
-
-    @property
-    def output_size(self):
-        last = self.cells[-1]
-        size = getattr(last, "output_size", None)
-        return int(size) if size is not None else state_sizes(last)[0]
-
-    def build(self, input_shape):
-        extra = []
-        if isinstance(input_shape, list):
-            input_shape, extra = input_shape[0], input_shape[1:]
-        for cell in self.cells:
-            if not getattr(cell, "built", False):
-                cell.build([tuple(input_shape)] + extra if extra else tuple(input_shape))
-                cell.built = True
-            size = getattr(cell, "output_size", None)
-            size = int(size) if size is not None else state_sizes(cell)[0]
-            input_shape = (input_shape[0], size)
-        self._trainable_weights = [w for cell in self.cells for w in cell.trainable_weights]
-        self._non_trainable_weights = [w for cell in self.cells for w in cell.non_trainable_weights]
-        self.built = True
-
-    def _begin_sequence(self, input_shape, training):
-        for cell in self.cells:
-            if hasattr(cell, "_begin_sequence"):
-                cell._begin_sequence(input_shape, training)
-            size = getattr(cell, "output_size", None)
-            input_shape = (input_shape[0], int(size) if size is not None else state_sizes(cell)[0])
-
-    def call(self, inputs, states, constants=None, training=None):
-        nested, states = [], list(states)
-        for cell in self.cells[::-1]:
-            k = len(state_sizes(cell))
-            nested.append(states[:k])
-            states = states[k:]
-        nested = nested[::-1]
-        new_nested = []
-        for cell, cell_states in zip(self.cells, nested):
-            parameters = inspect.signature(cell.call).parameters
-            extra = {}
-            if "training" in parameters:
-                extra["training"] = training
-            if constants is not None and "constants" in parameters:
-                extra["constants"] = constants
-            inputs, cell_states = cell.call(inputs, cell_states, **extra)
-            new_nested.append(_as_list(cell_states))
-        flat = []
-        for cell_states in new_nested[::-1]:
-            flat += cell_states
-        return inputs, flat
-
-    def get_config(self):
-        cells = [{"class_name": type(c).__name__, "config": c.get_config()} for c in self.cells]
-        return {**super().get_config(), "cells": cells}
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        config = dict(config)
-        config["cells"] = [deserialize_cell(c, custom_objects) for c in config["cells"]]
-        return cls(**config)
