@@ -258,7 +258,7 @@ def machine_description(torch):
     except ImportError:
         pass
     return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, NumPy {np.__version__}, "
-            f"PyTorch {torch.__version__ + ' (2 threads)' if torch else 'not timed'}; BLAS: {blas}")
+            f"PyTorch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not timed'}; BLAS: {blas}")
 
 
 def profile(name, x, labels, steps=20):
@@ -286,6 +286,10 @@ def main(argv=None):
     parser.add_argument("--no-torch", action="store_true", help="time minikeras alone")
     parser.add_argument("--no-memory", action="store_true", help="skip the fit in a child process")
     parser.add_argument("--random", action="store_true", help="random images instead of MNIST")
+    parser.add_argument("--models", default="cnn,lenet", help="which models to time (default cnn,lenet)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads of both frameworks (default 2; other values need threadpoolctl "
+                             "for NumPy's BLAS and minikeras' OpenMP loops)")
     parser.add_argument("--profile", choices=("cnn", "lenet"), help="cProfile 20 steps and stop")
     parser.add_argument("--fit-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -298,9 +302,13 @@ def main(argv=None):
         try:
             import torch
 
-            torch.set_num_threads(2)
+            torch.set_num_threads(args.threads)
         except ImportError:
             pass
+    if args.threads != 2:
+        import threadpoolctl
+
+        threadpoolctl.threadpool_limits(args.threads)
     batch = 16 if args.quick else BATCH
     repeats = args.repeats or (1 if args.quick else 5)
     steps = args.steps or (2 if args.quick else 10)
@@ -315,16 +323,18 @@ def main(argv=None):
     print(f"{source}; batch {batch}, float32, Adam; medians of {repeats} rounds x {steps} steps, "
           "the frameworks alternating")
     sgemm = sgemm_gflops(256 if args.quick else 2048, 3 if args.quick else 15)
-    print(f"sgemm (NumPy float32 matmul, 2 threads): {sgemm:.0f} GFLOP/s")
+    print(f"sgemm (NumPy float32 matmul, {args.threads} threads): {sgemm:.0f} GFLOP/s", flush=True)
 
     rows = []
-    for name in ("cnn", "lenet"):
+    predict = None
+    for name in args.models.split(","):
         trainers = {"minikeras": MinikerasTrainer(name, x, labels, batch)}
         if torch is not None:
             trainers["torch"] = TorchTrainer(name, x, labels, batch)
         t = alternate({k: v.step for k, v in trainers.items()}, repeats, steps, settle)
         flops = training_flops_per_sample(trainers["minikeras"].model) * batch
         rows.append((f"{name} training step", t, flops))
+        print(f"  ({name}: " + ", ".join(f"{k} {1e3 * v:.1f} ms" for k, v in t.items()) + ")", flush=True)
         if name == "cnn":
             p = alternate({k: (lambda v=v: v.predict(x_test)) for k, v in trainers.items()},
                           repeats, 1 if args.quick else 2, settle)
@@ -342,9 +352,10 @@ def main(argv=None):
               f"{column(pt and pt * steps_per_epoch, '.1f'):>10s}")
         rate = lambda s: f"{flops / s / 1e9:.1f} ({100 * flops / s / 1e9 / sgemm:.0f}%)"
         print(f"{'  GFLOP/s (% of sgemm)':32s} {rate(mk):>10s} {column(pt and rate(pt), 's'):>10s}")
-    mk, pt = predict["minikeras"], predict.get("torch")
-    print(f"{'cnn predict (samples/s)':32s} {mk:10.0f} {column(pt, '.0f'):>10s} "
-          f"{column(pt and mk / pt, '.2f'):>7s}")
+    if predict:
+        mk, pt = predict["minikeras"], predict.get("torch")
+        print(f"{'cnn predict (samples/s)':32s} {mk:10.0f} {column(pt, '.0f'):>10s} "
+              f"{column(pt and mk / pt, '.2f'):>7s}")
     if not args.no_memory:
         peak, before = fit_peak_memory(fit_samples, use_random)
         print(f"peak RSS of a 1-epoch fit of the cnn on {fit_samples} images: {peak:.0f} MB "

@@ -122,6 +122,9 @@ def to_float_tensors(values):
     to ``K.floatx()`` (never truncated the other way). Python numbers take the float dtype
     of the Tensors they are combined with, so ``x * 2.0`` keeps ``x``'s dtype.
     """
+    # The common case inside a model: every input is already a float Tensor.
+    if all(isinstance(v, Tensor) and v._value.dtype.kind == "f" for v in values):
+        return list(values)
     reference = None
     for v in values:
         if isinstance(v, (Tensor, np.ndarray)) and np.issubdtype(v.dtype, np.floating):
