@@ -91,7 +91,10 @@ def fit_with_steps(model, x, y, batch_size, epochs, verbose, callbacks, validati
                 break
             epoch_logs = dict(logs)
             if completed and validation is not None:
-                values = evaluate_with_steps(model, *validation, batch_size=batch_size, return_dict=True)
+                callback_list.on_test_begin({})
+                values = evaluate_with_steps(model, *validation, batch_size=batch_size, return_dict=True,
+                                             callback_list=callback_list)
+                callback_list.on_test_end(dict(values))
                 epoch_logs.update((f"val_{k}", v) for k, v in values.items())
             callback_list.on_epoch_end(epoch, epoch_logs)
             if model.stop_training:

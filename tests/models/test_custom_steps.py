@@ -74,7 +74,11 @@ def test_compute_loss_with_trackers_and_compiled_metrics_each_reset_per_epoch():
     x, y = regression()
     model = WeightedLoss()
     model.compile(minikeras.optimizers.SGD(learning_rate=0.05), metrics=[metrics.RootMeanSquaredError()])
-    history = model.fit(x, y, batch_size=32, epochs=6, verbose=0, validation_data=(x[:64], y[:64]))
+    hooks = []
+    spy = minikeras.callbacks.LambdaCallback(on_test_batch_end=lambda batch, logs: hooks.append(sorted(logs)))
+    history = model.fit(x, y, batch_size=32, epochs=6, verbose=0, validation_data=(x[:64], y[:64]),
+                        callbacks=[spy])
+    assert len(hooks) == 6 * 2 and hooks[0] == ["abs_error", "batch", "loss", "root_mean_squared_error", "size"]
     assert sorted(history.history) == sorted(["loss", "root_mean_squared_error", "abs_error", "val_loss",
                                               "val_root_mean_squared_error", "val_abs_error"])
     # Reset each epoch: the last epoch's values are those of a trained model, not a running mean since epoch 1.

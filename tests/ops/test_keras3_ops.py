@@ -100,6 +100,10 @@ def test_ops_on_symbolic_tensors_build_a_model():
 def test_ops_errors_name_the_function_and_the_shapes():
     with pytest.raises(ValueError, match=r"greater: the shapes \(3, 4\) and \(3,\) do not broadcast together"):
         ops.greater(np.zeros((3, 4)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"add: the shapes \(3, 4\) and \(3,\) do not broadcast together"):
+        ops.add(np.zeros((3, 4)), np.zeros(3))
+    with pytest.raises(ValueError, match=r"multiply: the shapes \(2, 3\) and \(2,\) do not broadcast together"):
+        minikeras.Tensor(np.zeros((2, 3))) * np.zeros(2)
     with pytest.raises(ValueError, match=r"einsum: operand 'ij' of 'ij,jk->ik' needs rank 2; received shape \(3,\)"):
         ops.einsum("ij,jk->ik", np.zeros(3), np.zeros((3, 2)))
     with pytest.raises(NotImplementedError, match="einsum: '...'"):
