@@ -15,13 +15,13 @@ from minikeras import _kernels, kernels, ops, backend, utils
 from minikeras import activations, constraints, initializers, regularizers
 from minikeras import layers, losses, metrics, optimizers, callbacks, models, datasets
 from minikeras import inspect, preprocessing
-from minikeras.layers import Input
+from minikeras.layers import Input, Layer
 from minikeras.models import Model, Sequential
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "Variable", "GradientTape", "Input", "Model", "Sequential",
+    "Tensor", "Variable", "GradientTape", "Input", "Layer", "Model", "Sequential",
     "activations", "backend", "callbacks", "config", "constraints", "datasets", "initializers",
     "inspect", "kernels", "layers", "losses", "metrics", "models", "ops", "optimizers", "preprocessing", "random",
     "regularizers", "utils",

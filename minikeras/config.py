@@ -13,8 +13,14 @@ import os
 
 __all__ = [
     "floatx", "set_floatx", "epsilon", "set_epsilon",
-    "image_data_format", "set_image_data_format", "config_path",
+    "image_data_format", "set_image_data_format", "config_path", "backend",
 ]
+
+
+def backend():
+    """The name of the backend, as Keras 3's ``keras.config.backend()``: ``'minikeras'``
+    (NumPy arrays and the tape of ``minikeras.tape``)."""
+    return "minikeras"
 
 _FLOAT_TYPES = ("float16", "float32", "float64")
 _DATA_FORMATS = ("channels_last", "channels_first")

@@ -196,24 +196,39 @@ class Tensor:
 class Variable(Tensor):
     """A Tensor whose value can be changed: the weights of layers.
 
+    Two spellings (keywords make them the same):
+
+    * ``Variable(value, trainable=True, name=None, dtype=None)``, as minikeras always had;
+    * Keras 3's ``Variable(initializer=..., shape=..., dtype=None, trainable=True, name=None)``,
+      where ``initializer`` is a name (``'zeros'``, ``'glorot_uniform'``), an ``Initializer``
+      or a function ``(shape, dtype)``; a value given as ``initializer`` is the value.
+
     Args:
         value: the initial value (array-like; Python numbers become ``K.floatx()``).
         trainable: whether tapes watch it automatically and optimizers update it.
         name: optional name (layers name their weights ``kernel``, ``bias``, ...).
-        dtype: optional dtype to cast the value to.
+        dtype: optional dtype to cast the value to (floatx for an initializer).
+        initializer, shape: Keras 3's way to give the initial value.
 
     ``assign`` replaces the value with a new array of the same shape and dtype, so a
     Tensor computed from the old value keeps the old value.
+
+    Raises:
+        ValueError: with neither a value nor an initializer, or an initializer without a shape.
 
     Example:
         >>> v = Variable([1.0, 2.0], name="w")
         >>> v.assign_sub([0.5, 0.5]).numpy()
         array([0.5, 1.5], dtype=float32)
+        >>> Variable(initializer="ones", shape=(2,), name="b").numpy()
+        array([1., 1.], dtype=float32)
     """
 
     __slots__ = ("trainable", "constraint", "regularizer")
 
-    def __init__(self, value, trainable=True, name=None, dtype=None, constraint=None):
+    def __init__(self, value=None, trainable=True, name=None, dtype=None, constraint=None, initializer=None,
+                 shape=None, autocast=True, aggregation="none"):
+        value = _initial_value(value, initializer, shape, dtype)
         super().__init__(value, dtype=dtype, name=name)
         self._value = np.array(self._value)  # a private copy: the caller's array stays theirs
         self.trainable = bool(trainable)
@@ -239,6 +254,30 @@ class Variable(Tensor):
 
     def __repr__(self):
         return super().__repr__().replace("<Variable", f"<Variable trainable={self.trainable}", 1)
+
+
+def _initial_value(value, initializer, shape, dtype):
+    """The initial value of a Variable from either spelling (see ``Variable``)."""
+    if value is not None and initializer is not None:
+        raise ValueError("Variable: received both a value and an initializer; give one of them.")
+    source = initializer if initializer is not None else value
+    if source is None:
+        raise ValueError(
+            "Variable: expected a value (Variable(value)) or an initializer and a shape "
+            f"(Variable(initializer='zeros', shape=(2, 3))); received neither (shape={shape!r}).")
+    if isinstance(source, (str, dict)) or (callable(source) and not isinstance(source, Tensor)):
+        if shape is None:
+            raise ValueError(
+                f"Variable: the initializer {source!r} needs a shape (Variable(initializer=..., shape=...)); "
+                "received shape=None.")
+        from minikeras import initializers
+
+        shape = tuple(int(n) for n in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
+        return np.asarray(initializers.get(source)(shape, dtype=str(np.dtype(dtype or config.floatx()))))
+    if shape is not None and tuple(np.shape(_value_of(source))) != tuple(shape):
+        raise ValueError(f"Variable: the value has shape {np.shape(_value_of(source))}, but shape={tuple(shape)} "
+                         "was given.")
+    return source
 
 
 def as_tensor(value, dtype=None):

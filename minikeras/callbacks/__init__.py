@@ -28,9 +28,12 @@ One module per concept:
     csv_logger.py               CSVLogger
     lambda_callback.py          LambdaCallback
     terminate_on_nan.py         TerminateOnNaN
+    backup_and_restore.py       BackupAndRestore (tf.keras)
+    tensorboard.py              TensorBoard (tf.keras; needs the optional ``tensorboard`` package)
 
 Every callback is importable from here: ``from minikeras.callbacks import EarlyStopping``.
 """
+from minikeras.callbacks.backup_and_restore import BackupAndRestore
 from minikeras.callbacks.base import Callback, CallbackList
 from minikeras.callbacks.csv_logger import CSVLogger
 from minikeras.callbacks.early_stopping import EarlyStopping
@@ -40,10 +43,11 @@ from minikeras.callbacks.learning_rate_scheduler import LearningRateScheduler
 from minikeras.callbacks.model_checkpoint import ModelCheckpoint
 from minikeras.callbacks.progbar_logger import ProgbarLogger
 from minikeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from minikeras.callbacks.tensorboard import TensorBoard
 from minikeras.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
     "Callback", "CallbackList", "BaseLogger", "History", "ProgbarLogger", "EarlyStopping",
     "ModelCheckpoint", "ReduceLROnPlateau", "LearningRateScheduler", "CSVLogger",
-    "LambdaCallback", "TerminateOnNaN",
+    "LambdaCallback", "TerminateOnNaN", "BackupAndRestore", "TensorBoard",
 ]

@@ -1,7 +1,10 @@
 """``ModelCheckpoint``: save the model (or only its weights) during training.
 
 The file name is a template filled with the epoch and the epoch logs; with
-``save_best_only`` a file is written only when the monitored quantity improves.
+``save_best_only`` a file is written only when the monitored quantity improves. The file is
+written by ``model.save`` / ``model.save_weights``, so its name picks the format
+(``minikeras/models/saving``): ``.keras`` (Keras 3 archive), ``.weights.h5`` (Keras 3 weights),
+``.h5`` (Keras 2), anything else minikeras' own; every write is atomic.
 """
 import os
 import warnings
@@ -28,12 +31,31 @@ class ModelCheckpoint(Callback):
         save_weights_only: ``model.save_weights`` instead of ``model.save``.
         mode: ``'auto'``, ``'min'`` or ``'max'``, as for ``EarlyStopping``.
         period: the number of epochs between two checkpoints.
+        save_freq: ``'epoch'`` (tf.keras; saving every N batches is not supported).
+        initial_value_threshold: with ``save_best_only``, the value to beat at first.
+
+    Raises:
+        ValueError: for a name whose format cannot hold what is saved (a ``.keras`` file with
+            ``save_weights_only=True``, a ``.weights.h5`` file without it).
     """
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
-                 save_weights_only=False, mode="auto", period=1):
+                 save_weights_only=False, mode="auto", period=1, save_freq="epoch", initial_value_threshold=None):
         super().__init__()
+        from minikeras.models.saving import KERAS3_WEIGHTS, KERAS_ARCHIVE, file_format
+
+        if save_freq != "epoch":
+            raise NotImplementedError(f"ModelCheckpoint: save_freq={save_freq!r} is not supported; only 'epoch'.")
         self.filepath = os.fspath(filepath)
+        kind = file_format(self.filepath)
+        if save_weights_only and kind == KERAS_ARCHIVE:
+            raise ValueError(
+                f"ModelCheckpoint: save_weights_only=True writes weights only, but {self.filepath!r} names a "
+                "whole-model .keras archive: name the file '*.weights.h5' (or '.h5').")
+        if not save_weights_only and kind == KERAS3_WEIGHTS:
+            raise ValueError(
+                f"ModelCheckpoint: {self.filepath!r} names a weights file (.weights.h5), which cannot hold the "
+                "whole model: pass save_weights_only=True, or name the file '*.keras'.")
         self.monitor = monitor
         self.verbose = verbose
         self.save_best_only = save_best_only
@@ -41,6 +63,8 @@ class ModelCheckpoint(Callback):
         self.period = int(period)
         self.monitor_op = monitor_mode("ModelCheckpoint", mode, monitor)
         self.best = np.inf if self.monitor_op is np.less else -np.inf
+        if initial_value_threshold is not None:
+            self.best = float(initial_value_threshold)
         self.epochs_since_last_save = 0
 
     def on_epoch_end(self, epoch, logs=None):

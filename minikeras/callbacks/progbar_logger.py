@@ -27,6 +27,13 @@ class ProgbarLogger(Callback):
         self.use_steps = count_mode == "steps"
         self.stateful_metrics = set(stateful_metrics or ())
 
+    def show_as_given(self, names):
+        """Show these logs as they are, not averaged (the running results of ``Metric`` objects,
+        named only once the first step has run)."""
+        self.stateful_metrics.update(names)
+        if getattr(self, "progbar", None) is not None:
+            self.progbar.stateful_metrics.update(names)
+
     def on_train_begin(self, logs=None):
         self.verbose = self.params.get("verbose", 1)
         self.epochs = self.params.get("epochs", 1)

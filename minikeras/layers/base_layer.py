@@ -187,7 +187,7 @@ class Layer:
 
     # --- weights ----------------------------------------------------------------------------
     def add_weight(self, name=None, shape=None, dtype=None, initializer="glorot_uniform",
-                   regularizer=None, trainable=True, constraint=None):
+                   regularizer=None, trainable=True, constraint=None, autocast=True, aggregation="none"):
         """Create a weight Variable, initialised and remembered by the layer (call it in ``build``).
 
         Args (Keras 2's order, positional or by keyword):
@@ -199,6 +199,11 @@ class Layer:
             regularizer: a penalty on the weight, added to ``layer.losses``.
             trainable: whether training updates it (listed in ``trainable_weights``).
             constraint: applied to the weight after each update.
+            autocast, aggregation: Keras 3's mixed-precision and multi-device settings, accepted
+                so that Keras 3 code runs; minikeras has one device and no mixed precision.
+
+        Keras 3 code passes everything by keyword (``add_weight(shape=(3, 4),
+        initializer="random_normal", trainable=True)``), which is the same call.
 
         Returns:
             The new ``Variable``.
@@ -325,6 +330,17 @@ class Layer:
         return inputs
 
     def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape`` (batch axis None allowed).
+
+        A layer that defines its own ``call`` but not this method (as Keras 3 layers do) gets
+        its output shape by running ``call`` once on zeros of that shape (a batch of 2 for
+        None), as Keras 3 traces a call; if that cannot run, the input shape (Keras 2's
+        default).
+        """
+        if type(self).call is not Layer.call:
+            inferred = _traced_output_shape(self, input_shape)
+            if inferred is not None:
+                return inferred
         return input_shape
 
     def compute_mask(self, inputs, mask=None):
@@ -527,3 +543,28 @@ def _node_attribute(layer, attribute, node_index=None):
     from minikeras.layers import symbolic
 
     return symbolic.node_attribute(layer, attribute, node_index)
+
+
+def _traced_output_shape(layer, input_shape):
+    """The output shape(s) of ``layer.call`` on zeros of ``input_shape``, or None if it fails."""
+    def zeros(shape):
+        return np.zeros([2 if n is None else n for n in shape], dtype=layer.dtype)
+
+    def shape_of(out, batch_unknown):
+        shape = tuple(out.shape)
+        return ((None,) + shape[1:]) if batch_unknown and shape else shape
+
+    several = isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list))
+    shapes = input_shape if several else [input_shape]
+    if any(s is None for s in shapes) or any(n is not None and not isinstance(n, (int, np.integer))
+                                             for s in shapes for n in s):
+        return None
+    batch_unknown = any(s and s[0] is None for s in shapes)
+    try:
+        inputs = [Tensor(zeros(s)) for s in shapes]
+        out = layer.call(inputs if several else inputs[0])
+    except Exception:  # a call that zeros cannot run (integer indices, a state): Keras 2's default
+        return None
+    if isinstance(out, (list, tuple)):
+        return [shape_of(o, batch_unknown) for o in out]
+    return shape_of(out, batch_unknown) if hasattr(out, "shape") else None

@@ -44,6 +44,9 @@ def nested_metrics(metrics, names):
     """Keras 2's ``collect_metrics``: a list applies to every output; a dict goes by name."""
     if not metrics:
         return [[] for _ in names]
+    if not isinstance(metrics, (list, tuple, dict)) and (isinstance(metrics, str) or callable(metrics)
+                                                         or hasattr(metrics, "update_state")):
+        metrics = [metrics]  # tf.keras accepts one metric alone: metrics='accuracy'
     if isinstance(metrics, (list, tuple)):
         if len(names) > 1 and metrics and all(isinstance(m, (list, tuple)) for m in metrics):
             return [list(m) for m in per_output(list(metrics), names, "metrics")]

@@ -70,7 +70,7 @@ class Model(LossAdder, GeneratorTrainer, Trainer, Layer):
         if "output" in kwargs and outputs is None:
             outputs = kwargs.pop("output")
         self._init_model_state(name=name, **kwargs)
-        if inputs is None and outputs is None and type(self).call is not Model.call:
+        if inputs is None and outputs is None and _own_model_class(type(self)):
             self._tracked_layers = []  # a subclassed model (see subclassing.py)
             self.built = False
             return
@@ -204,7 +204,7 @@ class Model(LossAdder, GeneratorTrainer, Trainer, Layer):
 
     def __setattr__(self, name, value):
         # A subclassed model's layers are the ones assigned to its attributes (Keras 2).
-        if name != "_tracked_layers" and type(self).call is not Model.call and not name.startswith("_"):
+        if name != "_tracked_layers" and _own_model_class(type(self)) and not name.startswith("_"):
             subclassing.track_layer_attribute(self, value)
         super().__setattr__(name, value)
 
@@ -423,21 +423,31 @@ class Model(LossAdder, GeneratorTrainer, Trainer, Layer):
             )
         load_weights(self, filepath, by_name=by_name)
 
-    def summary(self, line_length=None, positions=None, print_fn=None, explain=False):
+    def summary(self, line_length=None, positions=None, print_fn=None, explain=False, expand_nested=False,
+                show_trainable=False):
         """Print Keras 2's summary table; ``print_fn`` receives each line.
 
         ``explain=True`` adds under each layer how its output shape follows from its input
-        (``layer.explain``).
+        (``layer.explain``); ``expand_nested`` lists the layers of nested models and
+        ``show_trainable`` adds a Trainable column (tf.keras).
         """
         from minikeras.models.summary import print_summary
 
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
-                      explain=explain)
+                      explain=explain, expand_nested=expand_nested, show_trainable=show_trainable)
 
 
 register_model_class("Model", Model)
 register_function_builder(Model)  # K.function(inputs, outputs) runs a Model (backend_function.py)
 register_model_class("Functional", Model)  # tf.keras' name for a functional model
+
+
+def _own_model_class(cls):
+    """A subclass with its own ``call`` (Keras 2), or with its own ``train_step`` and no
+    ``call`` at all (a Keras 3 GAN): its layers are its attributes (see subclassing.py)."""
+    from minikeras.models.custom_steps import StepsMixin
+
+    return cls.call is not Model.call or cls.train_step is not StepsMixin.train_step
 
 
 def _spec_of(x):

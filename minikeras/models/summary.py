@@ -24,7 +24,8 @@ from minikeras.models.training import check_trainable_weights_consistency
 __all__ = ["print_summary"]
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=None, explain=False):
+def print_summary(model, line_length=None, positions=None, print_fn=None, explain=False, expand_nested=False,
+                  show_trainable=False):
     """Print the summary of ``model``.
 
     Args:
@@ -35,6 +36,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, explai
         print_fn: called with each line (default ``print``); e.g. ``lines.append``.
         explain: add under each layer, indented, ``layer.explain(input_shape)`` for the
             shape it receives in this model (the padding formula, strides, ...).
+        expand_nested: list the layers of a nested model under its row, marked ``| ``
+            (tf.keras).
+        show_trainable: add a "Trainable" column, ``Y`` or ``N`` (tf.keras).
 
     Raises:
         ValueError: if the model has not been built yet.
@@ -58,6 +62,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, explai
         headers = ["Layer (type)", "Output Shape", "Param #", "Connected to"]
     if positions[-1] <= 1:
         positions = [int(line_length * p) for p in positions]
+    if show_trainable:  # tf.keras: one more column of 11 characters
+        line_length += 11
+        positions = list(positions) + [line_length]
+        headers = headers + ["Trainable"]
 
     def row(fields):
         # Each field is cut at its column's end; the last character of a column is always a
@@ -73,17 +81,26 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, explai
     print_fn("_" * line_length)
     row(headers)
     print_fn("=" * line_length)
+    def trainable_field(layer):
+        return ["Y" if layer.trainable else "N"] if show_trainable else []
+
     layers = model.layers
     for i, layer in enumerate(layers):
         fields = [f"{layer.name} ({type(layer).__name__})", _output_shape(layer, relevant_nodes),
                   layer.count_params()]
         if sequential_like:
-            row(fields)
+            row(fields + trainable_field(layer))
         else:
             connections = _connections(layer, relevant_nodes)
-            row(fields + [connections[0] if connections else ""])
+            row(fields + [connections[0] if connections else ""] + trainable_field(layer))
             for connection in connections[1:]:
                 row(["", "", "", connection])
+        if expand_nested and getattr(layer, "_is_model", False):
+            for inner, depth in _nested_layers(layer, 1):
+                inner_nodes = [node for nodes in layer._nodes_by_depth.values() for node in nodes]
+                inner_fields = ["| " * depth + f"{inner.name} ({type(inner).__name__})",
+                                _output_shape(inner, inner_nodes), inner.count_params()]
+                row(inner_fields + ([] if sequential_like else [""]) + trainable_field(inner))
         if explain:
             for line in _explanation(layer, relevant_nodes):
                 print_fn("    " + line)
@@ -100,6 +117,14 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, explai
     print_fn(f"Trainable params: {trainable:,}")
     print_fn(f"Non-trainable params: {non_trainable:,}")
     print_fn("_" * line_length)
+
+
+def _nested_layers(model, depth):
+    """The layers of a nested model, depth first, with their nesting depth."""
+    for layer in model.layers:
+        yield layer, depth
+        if getattr(layer, "_is_model", False):
+            yield from _nested_layers(layer, depth + 1)
 
 
 def _is_chain(model, relevant_nodes):

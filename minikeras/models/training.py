@@ -32,6 +32,8 @@ from minikeras.models.data_utils import (
     BatchPlan, batch_slices, check_batch_size, check_fit_arguments, check_steps, split_validation,
     standardize, standardize_inputs, take_all, validation_arrays,
 )
+from minikeras.models.custom_loop import evaluate_with_steps, fit_with_steps, predict_with_steps
+from minikeras.models.custom_steps import StepsMixin
 from minikeras.models.generator_training import is_batch_source, refuse_arrays_arguments
 from minikeras.models.interrupt import graceful_interrupt
 from minikeras.tape import GradientTape
@@ -39,8 +41,12 @@ from minikeras.tape import GradientTape
 __all__ = ["Trainer", "check_trainable_weights_consistency"]
 
 
-class Trainer:
-    """compile / fit / evaluate / predict / *_on_batch, shared by every model."""
+class Trainer(StepsMixin):
+    """compile / fit / evaluate / predict / *_on_batch, shared by every model.
+
+    A model that overrides ``train_step``, ``test_step``, ``compute_loss`` or ``predict_step``
+    (Keras 3) is trained by the loop of ``custom_loop.py`` instead (see ``custom_steps.py``).
+    """
 
     # --- compile ------------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
@@ -69,7 +75,7 @@ class Trainer:
             raise TypeError(f"Model {self.name!r}: compile() got unexpected keyword argument(s) {sorted(kwargs)}.")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self.metrics = metrics
+        self._compile_metrics_argument = metrics  # (``self.metrics`` lists the Metric objects)
         self.loss_weights = loss_weights
         self.sample_weight_mode = sample_weight_mode
         self.weighted_metrics = weighted_metrics
@@ -123,15 +129,6 @@ class Trainer:
             return []
         return list(self._compiled_state()["stateful"])
 
-    def reset_metrics(self):
-        """Reset the state of every ``Metric`` object of the model (done at each epoch's start
-        and before each evaluation)."""
-        from minikeras.metrics import Metric
-
-        if getattr(self, "_compiled", None):
-            for _, fn, _ in self._compiled["metrics"]:
-                if isinstance(fn, Metric):
-                    fn.reset_state()
 
     @property
     def metrics_names(self):
@@ -277,6 +274,14 @@ class Trainer:
             from minikeras.inspect.profile import profile_callback
 
             callbacks = list(callbacks or []) + [profile_callback()]
+        if self._has_own_steps():  # Keras 3: the model's own train_step / compute_loss
+            if is_batch_source(x) or class_weight is not None or validation_steps is not None or kwargs:
+                raise NotImplementedError(
+                    f"Model {self.name!r} has its own train_step/compute_loss: fit() takes arrays here; "
+                    "a Sequence or generator, class_weight, validation_steps and other options are not supported.")
+            return fit_with_steps(self, x, y, check_batch_size(batch_size, self), epochs, verbose, callbacks,
+                                  validation_split, validation_data, shuffle, sample_weight, initial_epoch,
+                                  steps_per_epoch)
         if is_batch_source(x):  # a Sequence or a generator: see generator_training.py
             return self._fit_from_source(x, y, batch_size, epochs, verbose, callbacks, validation_split,
                                          validation_data, shuffle, class_weight, sample_weight,
@@ -323,6 +328,8 @@ class Trainer:
         self.stop_training = False
         with graceful_interrupt() as interrupt:
             callback_list.on_train_begin({})
+            # BackupAndRestore found an interrupted run: go on from the epoch after its backup.
+            initial_epoch = max(initial_epoch, self.__dict__.pop("_resume_from_epoch", initial_epoch))
             epoch = initial_epoch
             for epoch in range(initial_epoch, epochs):
                 if interrupt.requested:  # Ctrl-C during the previous epoch's validation or callbacks
@@ -361,7 +368,7 @@ class Trainer:
 
     # --- evaluate and predict ---------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None, steps=None,
-                 callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False):
+                 callbacks=None, max_queue_size=10, workers=1, use_multiprocessing=False, return_dict=False):
         """The loss (and metrics) on the data, averaged over batches weighted by their size.
 
         ``x`` may be a ``Sequence`` (or a generator, with ``steps``) of ``(x, y)`` batches;
@@ -370,8 +377,13 @@ class Trainer:
 
         Returns:
             A float if the model has no metrics and one output, else a list in the order of
-            ``model.metrics_names``.
+            ``model.metrics_names``; with ``return_dict=True`` (tf.keras), ``{name: value}``.
         """
+        if self._has_own_steps():
+            callback_list = callbacks_module.CallbackList(callbacks)
+            callback_list.set_model(self)
+            return evaluate_with_steps(self, x, y, sample_weight, check_batch_size(batch_size, self), return_dict,
+                                       callback_list)
         if is_batch_source(x):
             refuse_arrays_arguments("evaluate", x, y=y, batch_size=batch_size, sample_weight=sample_weight)
             return self.evaluate_generator(x, steps, max_queue_size, workers, use_multiprocessing,
@@ -383,6 +395,8 @@ class Trainer:
         callback_list.set_model(self)
         outs = self._test_loop(xs, ys, weights, batch_size=batch_size, verbose=verbose, steps=steps,
                                callback_list=callback_list)
+        if return_dict:
+            return dict(zip(self._compiled_state()["labels"], outs))
         return _scalar_or_list(outs)
 
     def _test_loop(self, xs, ys, weights, batch_size, verbose, steps=None, callback_list=None):
@@ -427,6 +441,8 @@ class Trainer:
         """
         from minikeras.utils.generic_utils import Progbar
 
+        if type(self).predict_step is not StepsMixin.predict_step:  # Keras 3: the model's own step
+            return predict_with_steps(self, x, check_batch_size(batch_size, self))
         if is_batch_source(x):
             refuse_arrays_arguments("predict", x, batch_size=batch_size)
             return self.predict_generator(x, steps, max_queue_size, workers, use_multiprocessing, verbose)

@@ -51,7 +51,16 @@ class Op:
             return dispatch.symbolic_call(_Applied(cls, attributes), inputs, name=_snake(cls.__name__))
         tensors = to_float_tensors(inputs)
         op = cls(**attributes)
-        value = op.forward(*[t._value for t in tensors])
+        try:
+            value = op.forward(*[t._value for t in tensors])
+        except ValueError as error:
+            if "could not be broadcast" not in str(error):
+                raise
+            arrays = [t.shape for t in tensors] + [v.shape for v in attributes.values() if isinstance(v, np.ndarray)]
+            shapes = " and ".join(str(shape) for shape in arrays)
+            raise ValueError(
+                f"{_snake(cls.__name__)}: the shapes {shapes} do not broadcast together (each axis must be "
+                "equal, or 1 in one of them).") from None
         output = Tensor(np.asarray(value))
         if tape.is_recording():
             op.inputs = tensors

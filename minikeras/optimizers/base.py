@@ -78,6 +78,20 @@ class Optimizer:
     lr = learning_rate  # the Keras 2 name of the same property
 
     # --- one training step -------------------------------------------------------------------
+    def apply(self, grads, trainable_variables=None):
+        """Keras 3's spelling: ``apply_gradients(zip(grads, trainable_variables))``.
+
+        Raises:
+            ValueError: without ``trainable_variables``, or with lists of different lengths.
+        """
+        if trainable_variables is None:
+            raise ValueError(f"{type(self).__name__}.apply(grads, trainable_variables): the variables are needed.")
+        grads, trainable_variables = list(grads), list(trainable_variables)
+        if len(grads) != len(trainable_variables):
+            raise ValueError(f"{type(self).__name__}.apply: {len(grads)} gradients for "
+                             f"{len(trainable_variables)} variables.")
+        self.apply_gradients(zip(grads, trainable_variables))
+
     def apply_gradients(self, grads_and_vars):
         """Update each Variable from its gradient: clip, update, constrain.
 

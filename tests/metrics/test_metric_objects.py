@@ -146,3 +146,20 @@ def test_metric_errors_name_the_metric():
         metrics.AUC().update_state(np.zeros(4), np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"Metric 'mean': sample_weight of shape \(3,\) does not broadcast"):
         metrics.Mean().update_state(np.zeros(4), sample_weight=np.ones(3))
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".keras"])
+def test_models_compiled_with_metric_objects_save_and_load(tmp_path, suffix):
+    if suffix == ".keras":
+        pytest.importorskip("h5py")
+    rng = np.random.default_rng(2)
+    x, y = rng.random((30, 4)).astype(np.float32), rng.integers(0, 3, 30)
+    model = Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=[metrics.SparseCategoricalAccuracy(name="acc_obj"), metrics.SparseTopKCategoricalAccuracy(k=2)])
+    model.fit(x, y, verbose=0)
+    path = str(tmp_path / f"model{suffix}")
+    model.save(path)
+    clone = minikeras.models.load_model(path)
+    assert clone.metrics_names == ["loss", "acc_obj", "sparse_top_k_categorical_accuracy"]
+    np.testing.assert_allclose(clone.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0), rtol=1e-6)

@@ -113,7 +113,7 @@ def _training_config(model):
     return {
         "optimizer_config": optimizers.serialize(model.optimizer),
         "loss": _serialize_entries(model.loss, serialize_loss),
-        "metrics": _serialize_entries(model.metrics, metrics.serialize),
+        "metrics": _serialize_entries(model._compile_metrics_argument, metrics.serialize),
         "weighted_metrics": _serialize_entries(model.weighted_metrics, metrics.serialize),
         "loss_weights": model.loss_weights,
         "sample_weight_mode": model.sample_weight_mode,

@@ -1,0 +1,181 @@
+"""tf.keras / Keras 3 callbacks: every hook with its arguments, EarlyStopping(start_from_epoch,
+baseline, restore_best_weights), ModelCheckpoint to .keras / .weights.h5 / .h5,
+BackupAndRestore, TensorBoard (optional package) and summary(expand_nested, show_trainable)."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import minikeras
+from minikeras import layers, optimizers
+from minikeras.callbacks import BackupAndRestore, Callback, EarlyStopping, ModelCheckpoint, TensorBoard
+from minikeras.models import load_model
+
+
+def data(n=64):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, 4)).astype(np.float32)
+    return x, (x[:, :1] - x[:, 1:2] > 0).astype(np.float32)
+
+
+def model_of(seed=0, learning_rate=0.1):
+    minikeras.utils.set_random_seed(seed)
+    model = minikeras.Sequential([layers.Dense(8, activation="relu", input_shape=(4,)),
+                                  layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizers.SGD(learning_rate=learning_rate), "binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_a_callback_receives_every_hook_with_keras_arguments():
+    calls = []
+
+    class Recorder(Callback):
+        def __getattribute__(self, name):
+            attribute = object.__getattribute__(self, name)
+            if name.startswith("on_"):
+                def record(*args, **kwargs):
+                    calls.append((name, args[0] if args and isinstance(args[0], int) else None,
+                                  sorted(args[-1]) if args and isinstance(args[-1], dict) else None))
+                    return attribute(*args, **kwargs)
+                return record
+            return attribute
+
+    recorder = Recorder()
+    x, y = data(40)
+    model = model_of()
+    model.fit(x, y, batch_size=20, epochs=1, verbose=0, validation_data=(x[:20], y[:20]), callbacks=[recorder])
+    model.predict(x, batch_size=20, callbacks=[recorder])
+    names = [c[0] for c in calls]
+    assert names[:3] == ["on_train_begin", "on_epoch_begin", "on_train_batch_begin"]
+    assert ("on_train_batch_end", 1, ["accuracy", "batch", "loss", "size"]) in calls
+    assert ("on_test_batch_end", 0, ["accuracy", "batch", "loss", "size"]) in calls
+    assert ("on_epoch_end", 0, ["accuracy", "loss", "val_accuracy", "val_loss"]) in calls
+    assert {"on_test_begin", "on_test_end", "on_train_end", "on_predict_begin", "on_predict_batch_begin",
+            "on_predict_batch_end", "on_predict_end"} <= set(names)
+    assert recorder.model is model
+    assert recorder.params["epochs"] == 1 and recorder.params["batch_size"] == 20
+
+
+def scripted_model(values):
+    """A model whose epoch logs carry a scripted 'val_score' (through a callback)."""
+    class Script(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_score"] = values[epoch]
+    return Script()
+
+
+def test_early_stopping_start_from_epoch_baseline_and_restore_best_weights():
+    x, y = data()
+    model = model_of()
+    snapshots = []
+    keeper = minikeras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: snapshots.append(model.get_weights()))
+    stopper = EarlyStopping(monitor="val_score", mode="min", patience=1, restore_best_weights=True, start_from_epoch=2)
+    history = model.fit(x, y, epochs=10, verbose=0,
+                        callbacks=[scripted_model([0.1, 0.1, 5.0, 3.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0]), keeper, stopper])
+    # Epochs 0 and 1 (better values) are not watched; best is epoch 3, stopped at epoch 4.
+    assert len(history.history["loss"]) == 5 and stopper.best_epoch == 3 and stopper.stopped_epoch == 4
+    for restored, best in zip(model.get_weights(), snapshots[3]):
+        np.testing.assert_array_equal(restored, best)
+    baseline = EarlyStopping(monitor="val_score", mode="min", patience=2, baseline=1.0)
+    history = model_of().fit(x, y, epochs=10, verbose=0, callbacks=[scripted_model([2.0] * 10), baseline])
+    assert len(history.history["loss"]) == 2  # never beat the baseline
+    with pytest.raises(ValueError, match="start_from_epoch must be an integer >= 0; received -1"):
+        EarlyStopping(start_from_epoch=-1)
+
+
+@pytest.mark.parametrize("name, weights_only", [
+    ("model-{epoch:02d}-{val_loss:.2f}.keras", False),
+    ("weights-{epoch:02d}.weights.h5", True),
+    ("model-{epoch:02d}.h5", False),
+])
+def test_model_checkpoint_writes_every_keras_format(tmp_path, name, weights_only):
+    pytest.importorskip("h5py")
+    x, y = data()
+    model = model_of()
+    checkpoint = ModelCheckpoint(str(tmp_path / name), monitor="val_loss", save_best_only=True,
+                                 save_weights_only=weights_only)
+    history = model.fit(x, y, epochs=3, verbose=0, validation_split=0.25, callbacks=[checkpoint])
+    written = sorted(os.listdir(tmp_path))
+    losses = history.history["val_loss"]
+    improved = [e for e in range(3) if losses[e] == min(losses[: e + 1])]
+    expected = sorted(name.format(epoch=e + 1, val_loss=losses[e]) for e in improved)
+    assert written == expected
+    last = str(tmp_path / expected[-1])
+    if weights_only:
+        clone = model_of(seed=5)
+        clone.load_weights(last)
+    else:
+        clone = load_model(last)
+    np.testing.assert_allclose(clone.predict(x), model.predict(x), rtol=1e-6)
+
+
+def test_model_checkpoint_refuses_a_name_that_cannot_hold_what_is_saved(tmp_path):
+    with pytest.raises(ValueError, match=r"save_weights_only=True writes weights only.*name the file '\*.weights.h5'"):
+        ModelCheckpoint(str(tmp_path / "m.keras"), save_weights_only=True)
+    with pytest.raises(ValueError, match="names a weights file .*pass save_weights_only=True"):
+        ModelCheckpoint(str(tmp_path / "m.weights.h5"))
+    with pytest.raises(NotImplementedError, match="save_freq=100"):
+        ModelCheckpoint(str(tmp_path / "m.keras"), save_freq=100)
+
+
+def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
+    x, y = data()
+    reference = model_of()
+    reference.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0)
+
+    class Crash(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                raise KeyboardInterrupt("the laptop was closed")
+
+    backup = BackupAndRestore(str(tmp_path / "backup"))
+    model = model_of()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0, callbacks=[backup, Crash()])
+    assert sorted(os.listdir(tmp_path / "backup")) == ["latest.weights.npz", "training_state.json"]
+    restarted = model_of(seed=9)  # a new process: fresh weights, same code
+    history = restarted.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0, callbacks=[backup])
+    assert history.epoch == [2, 3]  # epochs 0 and 1 were done before the crash
+    for a, b in zip(restarted.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert os.listdir(tmp_path / "backup") == []  # finished: the backup is deleted
+
+
+def test_tensorboard_writes_scalars_and_histograms_that_tensorboard_reads(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    x, y = data()
+    history = model_of().fit(x, y, epochs=3, verbose=0, validation_split=0.25,
+                             callbacks=[TensorBoard(log_dir=str(tmp_path), histogram_freq=1)])
+    train = EventAccumulator(str(tmp_path / "train"), size_guidance={"histograms": 0}).Reload()
+    validation = EventAccumulator(str(tmp_path / "validation")).Reload()
+    assert {"epoch_loss", "epoch_accuracy"} <= set(train.Tags()["scalars"])
+    np.testing.assert_allclose([e.value for e in train.Scalars("epoch_loss")], history.history["loss"], rtol=1e-6)
+    np.testing.assert_allclose([e.value for e in validation.Scalars("epoch_loss")], history.history["val_loss"],
+                               rtol=1e-6)
+    assert [e.step for e in validation.Scalars("epoch_accuracy")] == [0, 1, 2]
+    histograms = train.Tags()["histograms"]
+    assert "dense_1/kernel" in histograms or any(tag.endswith("/kernel") for tag in histograms)
+
+
+def test_tensorboard_without_the_package_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    monkeypatch.setitem(sys.modules, "tensorboard.compat.proto.event_pb2", None)
+    with pytest.raises(ImportError, match=r'pip install "minikeras\[tensorboard\]"'):
+        TensorBoard(log_dir="logs")
+
+
+def test_summary_expand_nested_and_show_trainable():
+    inner = minikeras.Sequential([layers.Dense(4, input_shape=(3,)), layers.Dense(2)], name="inner")
+    inner.layers[0].trainable = False
+    model = minikeras.Sequential([inner, layers.Dense(1)])
+    lines = []
+    model.summary(expand_nested=True, show_trainable=True, print_fn=lines.append)
+    assert lines[1].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#", "Trainable"]
+    rows = [line.split() for line in lines[3:8] if line.strip("_=")]
+    assert rows[0][0] == "inner" and rows[0][-1] == "Y"
+    assert rows[1][:2] == ["|", inner.layers[0].name] and rows[1][-1] == "N"
+    assert rows[2][:2] == ["|", inner.layers[1].name] and rows[2][-1] == "Y"
+    assert len(lines[0]) == 65 + 11
