@@ -87,7 +87,21 @@ def test_lesson_1_tensors_and_the_tape_quick_through_the_environment(tmp_path):
     assert "dloss/dx without watching x: None" in out
     assert float(re.search(r"worst relative error (\S+)", out).group(1)) < 1e-6
     assert float(re.search(r"WrongCube: relative error (\S+)", out).group(1)) > 0.1
-    assert_figures(out, figures, ["derivative.png", "finite_differences.png"])
+    # The teaching tools: print(tape) names every op and marks the watched variables,
+    # backward_steps' sum equals tape.gradient, plot_tape writes the graph.
+    assert "GradientTape (persistent): 5 operations, 2 watched variables" in out
+    for op in ["Multiply   w* () float64", "Add", "Tanh", "Subtract", "Power"]:
+        assert op in out, op
+    sent = re.search(r"backward_steps send (-?\d\.\d+) to w; tape.gradient says (-?\d\.\d+)", out)
+    assert sent and sent.group(1) == sent.group(2) == by_hand.group(2), out
+    assert "step for op 0: t0 = Multiply(w, const)" in out
+    step_tape = out[out.index("GradientTape (persistent): 13 operations, 4 watched variables"):]
+    for op in ["MatMul", "BiasActivation", "Softmax", "Log", "Mean", "kernel*", "bias_1*"]:
+        assert op in step_tape, op
+    assert float(re.search(r"4 weights: backward_steps and tape.gradient differ by at most (\S+)", out).group(1)) < 1e-6
+    assert "weights: kernel (4, 5) + bias (5,) = 25 parameters" in out  # summary(explain=True)
+    assert_figures(out, figures, ["derivative.png", "finite_differences.png", "neuron_tape.png",
+                                  "training_step_tape.png"])
 
 
 @needs_mnist
@@ -113,6 +127,16 @@ def test_lesson_4_reading_the_convolution_kernel_quick(tmp_path):
     assert float(re.search(r"largest difference (\S+)", out).group(1)) < 1e-5
     speedup = float(re.search(r"Cython .* ms +\(([\d,]+) times faster\)", out).group(1).replace(",", ""))
     assert speedup > 1, out
+    # kernels.check passes the twins, fails the student's im2col naming the case, passes the fix.
+    assert "kernels.check(reference): all 2 kernels pass" in out
+    failing = re.search(r"kernels.check\(student\): 1 of 1 kernel FAIL\n  im2col_2d  FAIL: case \d+ \(float\d\d, "
+                        r"agreement with the twin\): x \([\d, ]+\), cols \([\d, ]+\), SH=\d, SW=\d, DH=\d, DW=\d, PT=[1-9]", out)
+    assert failing, out
+    assert "report.ok: False" in out
+    assert "im2col_2d runs: module student | col2im_2d runs: cython" in out
+    assert float(re.search(r"on the student's kernel: largest difference (\S+)", out).group(1)) > 0.01
+    assert "kernels.check(student): all 1 kernel pass" in out
+    assert float(re.search(r"after the fix: largest difference (\S+)", out).group(1)) < 1e-6
     assert_figures(out, figures, ["im2col.png", "timings.png"])
 
 

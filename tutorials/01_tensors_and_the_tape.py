@@ -21,7 +21,9 @@ import numpy as np
 
 from lesson_setup import Lesson
 import minikeras
-from minikeras import ops
+from minikeras import layers, losses, ops
+from minikeras.inspect import plot_tape
+from minikeras.models import Sequential
 from minikeras.ops import Op
 from minikeras.utils import check_gradients, gradient_errors
 
@@ -109,6 +111,30 @@ for name in ("w", "b"):
     print(f"dloss/d{name}: by hand {by_hand[name]:.12f}, from the tape {from_tape[name]:.12f}")
     assert abs(by_hand[name] - from_tape[name]) < 1e-12
 print("dloss/dx without watching x:", tape.gradient(loss, x))  # x is data: no gradient
+
+# %% [markdown]
+# ## minikeras prints the tape itself
+#
+# Our listing above was a dozen lines of our own. `print(tape)` gives the same list with
+# more detail: each operation's inputs and output with their shapes and dtypes, and a `*`
+# on the inputs that are watched variables (here `w` and `b`). `tN` names the output of
+# operation `N`, and `const` is a Tensor the tape does not differentiate (`x`, `t`, the 2).
+#
+# `tape.backward_steps(loss)` then replays the backward pass one operation at a time, last
+# first, as `tape.gradient` does: each step shows the gradient arriving at the operation's
+# output (`upstream`) and the gradients it sends to its inputs. Summing what the steps send
+# to `w` gives exactly `tape.gradient`'s answer.
+
+# %%
+print(tape)
+sent_to_w = 0.0
+for step in tape.backward_steps(loss):
+    print(step)
+    for tensor, grad in zip(step.op.inputs, step.input_grads):
+        if tensor is w and grad is not None:
+            sent_to_w += float(grad.numpy())
+print(f"backward_steps send {sent_to_w:.12f} to w; tape.gradient says {from_tape['w']:.12f}")
+lesson.save(plot_tape(tape, loss), "neuron_tape.png")
 
 # %% [markdown]
 # ## Many points at once
@@ -204,6 +230,44 @@ ax.set_ylabel("|estimate - exact derivative|")
 ax.set_title("central differences in float64: rounding (left) against truncation (right)")
 ax.legend()
 lesson.save(figure, "finite_differences.png")
+
+# %% [markdown]
+# ## The tape of one training step
+#
+# A network's training step is recorded the same way, only with more operations: here a
+# small dense network reads 8 made-up samples of 4 numbers each and answers with the
+# probabilities of 3 classes; the loss is the mean cross-entropy against the true classes.
+# In the listing, `kernel*` and `bias*` are the layers' weights; `BiasActivation` is the
+# first layer's `+ bias` and `relu` in one operation; the cross-entropy is seven small ones, and `Mean` averages it over the batch.
+# `plot_tape` draws the same list as a graph: weights in orange, the loss at the bottom.
+# The steps' sum again equals `tape.gradient`, now for every weight at once; this is all
+# `fit` does for each batch, before the optimizer moves the weights.
+
+# %%
+samples = rng.standard_normal((8, 4)).astype("float32")
+x_batch = minikeras.Tensor(samples)
+y_batch = np.eye(3, dtype="float32")[[0, 1, 2, 0, 1, 2, 0, 1]]
+model = Sequential([layers.Dense(5, activation="relu", input_shape=(4,)), layers.Dense(3, activation="softmax")])
+with minikeras.GradientTape(persistent=True) as tape:
+    loss = ops.mean(losses.categorical_crossentropy(y_batch, model(x_batch)))
+print(tape)
+lesson.save(plot_tape(tape, loss), "training_step_tape.png")
+
+sums = {id(v): np.zeros(v.shape, dtype="float32") for v in model.trainable_weights}
+for step in tape.backward_steps(loss):
+    for tensor, grad in zip(step.op.inputs, step.input_grads):
+        if id(tensor) in sums and grad is not None:
+            sums[id(tensor)] += grad.numpy()
+grads = tape.gradient(loss, model.trainable_weights)
+largest = max(float(np.abs(sums[id(v)] - g.numpy()).max()) for v, g in zip(model.trainable_weights, grads))
+print(f"{len(grads)} weights: backward_steps and tape.gradient differ by at most {largest:.1e}")
+
+# %% [markdown]
+# `model.summary(explain=True)` adds, under each layer, how its output shape and its number
+# of weights follow from its input: 4 inputs times 5 units plus 5 biases is 25 parameters.
+
+# %%
+model.summary(explain=True)
 
 # %%
 lesson.finish()

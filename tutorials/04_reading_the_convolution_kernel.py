@@ -20,6 +20,7 @@
 import inspect
 import os
 import time
+import types
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -184,6 +185,81 @@ ax.invert_yaxis()
 ax.set_xlabel("milliseconds (log scale), the best of several runs")
 ax.set_title(f"{count} digits of 28x28, 3x3 kernel, padding 'same'")
 lesson.save(figure, "timings.png")
+
+# %% [markdown]
+# ## Your own kernel, graded
+#
+# `minikeras.kernels.check(module)` runs on a module the checks the project's own tests run
+# on its kernels: the same arguments given to the module's function and to the twin, on many
+# shapes, strides, dilations and paddings, in float32 and float64. It prints `pass` per
+# kernel, or the first case that failed, with its arguments and the largest difference.
+# First the twins themselves, checked against the compiled loops:
+
+# %%
+print(kernels.check("reference", kernels=["im2col_2d", "col2im_2d"]))
+
+# %% [markdown]
+# Now a student's `im2col_2d`, written from the index relation above, with one slip: the
+# row index forgot the padding (`- PT`). With no padding on top the answer is right, so a
+# test on a `valid` convolution would miss it; the check finds a case with padding and names
+# it. `kernels.use(student)` (here as a `with` block) then makes every layer use the
+# student's `im2col_2d` and the compiled loops for the rest, and `kernels.active()` says so.
+# A `Conv2D` with `padding="same"` runs on it, and its output is shifted by one row.
+
+
+# %%
+def im2col_2d(x, cols, SH, SW, DH, DW, PT, PL):
+    N, H, W, C = x.shape
+    _, OH, OW, KH, KW, _ = cols.shape
+    for n in range(N):
+        for oh in range(OH):
+            for ow in range(OW):
+                for kh in range(KH):
+                    for kw in range(KW):
+                        ih = oh * SH + kh * DH  # the slip: should be - PT
+                        iw = ow * SW + kw * DW - PL
+                        inside = 0 <= ih < H and 0 <= iw < W
+                        cols[n, oh, ow, kh, kw, :] = x[n, ih, iw, :] if inside else 0
+
+
+student = types.ModuleType("student")
+student.im2col_2d = im2col_2d
+report = kernels.check(student)
+print(report)
+print("report.ok:", report.ok)
+
+small = digits[:2]
+layer = Conv2D(4, 3, padding="same")
+expected = np.asarray(layer(small))
+with kernels.use(student):
+    print("im2col_2d runs:", kernels.active()["im2col_2d"], "| col2im_2d runs:", kernels.active()["col2im_2d"])
+    shifted = np.asarray(layer(small))
+print(f"Conv2D(4, 3, padding='same') on the student's kernel: largest difference {np.abs(shifted - expected).max():.3f}")
+
+# %% [markdown]
+# The fix is one term. The same check now passes, and the layer gives the compiled
+# kernel's numbers.
+
+# %%
+def im2col_2d(x, cols, SH, SW, DH, DW, PT, PL):
+    N, H, W, C = x.shape
+    _, OH, OW, KH, KW, _ = cols.shape
+    for n in range(N):
+        for oh in range(OH):
+            for ow in range(OW):
+                for kh in range(KH):
+                    for kw in range(KW):
+                        ih = oh * SH + kh * DH - PT
+                        iw = ow * SW + kw * DW - PL
+                        inside = 0 <= ih < H and 0 <= iw < W
+                        cols[n, oh, ow, kh, kw, :] = x[n, ih, iw, :] if inside else 0
+
+
+student.im2col_2d = im2col_2d
+print(kernels.check(student))
+with kernels.use(student):
+    fixed = np.asarray(layer(small))
+print(f"after the fix: largest difference {np.abs(fixed - expected).max():.1e}")
 
 # %%
 lesson.finish()

@@ -8,7 +8,8 @@ Five functions, one question each:
 * ``plot_confusion_matrix`` which classes does the model mix up, and how often?
 * ``plot_samples``          which images, with which true and predicted labels?
 
-and ``save_figure``, the atomic save they all use, for figures of your own.
+and ``save_figure``, the atomic save they all use, for figures of your own. ``plot_tape``
+(what did the tape record?) lives in ``minikeras.inspect`` and is re-exported here.
 
 Each returns the ``matplotlib.figure.Figure`` it drew (show it with ``plt.show()``, or let a
 notebook display it) and saves it when ``to_file`` names an image file (``.png``, ``.pdf``,
@@ -29,8 +30,9 @@ from minikeras.utils.plotting._common import save_figure
 from minikeras.utils.plotting.classification import plot_confusion_matrix, plot_samples
 from minikeras.utils.plotting.convolution import plot_feature_maps, plot_filters
 from minikeras.utils.plotting.history import plot_history
+from minikeras.inspect.tape_plot import plot_tape
 
 __all__ = [
     "plot_history", "plot_filters", "plot_feature_maps", "plot_confusion_matrix", "plot_samples",
-    "save_figure",
+    "plot_tape", "save_figure",
 ]
