@@ -203,3 +203,25 @@ def test_embedding_and_lstm_on_padded_row_tokens_with_a_mask(digits):
                            Dense(1, activation="sigmoid")])
     model_40.set_weights(model.get_weights())
     np.testing.assert_allclose(model_40.predict(longer), model.predict(short), rtol=1e-5)
+
+
+def test_an_older_script_with_keras_2_module_paths_and_predict_classes(digits):
+    from minikeras.layers.advanced_activations import LeakyReLU as OldLeakyReLU
+    from minikeras.layers.convolutional import Conv2D as OldConv2D, MaxPooling2D as OldMaxPooling
+    from minikeras.layers.core import Dense as OldDense, Flatten as OldFlatten
+    from minikeras.utils import np_utils
+
+    x_train, y_train, x_test, y_test = digits
+    model = Sequential()
+    model.add(OldConv2D(4, (3, 3), strides=2, input_shape=(28, 28, 1)))
+    model.add(OldLeakyReLU(alpha=0.1))
+    model.add(OldMaxPooling(pool_size=(2, 2)))
+    model.add(OldFlatten())
+    model.add(OldDense(10, activation="softmax"))
+    model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(lr=0.01),
+                  metrics=["accuracy"])
+    model.fit(x_train[..., None], np_utils.to_categorical(y_train, 10), batch_size=32, epochs=1,
+              verbose=0)
+    classes = model.predict_classes(x_test[..., None])
+    accuracy = model.evaluate(x_test[..., None], np_utils.to_categorical(y_test, 10), verbose=0)[1]
+    assert np.mean(classes == y_test) == pytest.approx(accuracy) and accuracy > 0.6
