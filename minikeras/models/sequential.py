@@ -10,6 +10,10 @@ called on the previous output. Without an input shape the model stays *deferred*
 are kept in a list and the graph is built the first time the model sees data (a call,
 ``fit``, ``predict``) or ``model.build(input_shape)``.
 """
+import warnings
+
+import numpy as np
+
 from minikeras.layers.base_layer import Layer
 from minikeras.layers.core.input_layer import Input, InputLayer
 from minikeras.layers.symbolic import KerasTensor
@@ -108,6 +112,34 @@ class Sequential(Model):
             self._input_tensor = None
         self._rebuild_graph()
         return layer
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """The model's outputs for ``x``, which should be probabilities (Keras 2 Sequential).
+
+        Same as ``predict``; warns when an output falls outside [0, 1].
+        """
+        probabilities = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if np.min(probabilities) < 0.0 or np.max(probabilities) > 1.0:
+            warnings.warn(f"Sequential {self.name!r}: predict_proba returned values outside "
+                          "[0, 1]; is the last activation a softmax or a sigmoid?")
+        return probabilities
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """The predicted class of each sample (Keras 2 Sequential), an integer array.
+
+        With more than one output unit: the index of the largest output, shape ``(n,)``.
+        With one (a sigmoid): ``1`` where the output is above 0.5, else ``0``, shape ``(n, 1)``.
+
+        Example:
+            >>> from minikeras.layers import Dense
+            >>> model = Sequential([Dense(3, activation="softmax", input_shape=(2,))])
+            >>> model.predict_classes(np.zeros((4, 2), "float32")).shape
+            (4,)
+        """
+        outputs = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if outputs.shape[-1] > 1:
+            return outputs.argmax(axis=-1)
+        return (outputs > 0.5).astype("int32")
 
     def build(self, input_shape=None):
         """Create the graph for inputs of shape ``input_shape`` (batch axis first)."""

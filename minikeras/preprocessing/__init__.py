@@ -1,4 +1,5 @@
-"""Data preprocessing, at Keras 2's module paths: ``minikeras.preprocessing.image``."""
-from minikeras.preprocessing import image
+"""Data preprocessing, at Keras 2's module paths: ``minikeras.preprocessing.image`` and
+``minikeras.preprocessing.sequence``."""
+from minikeras.preprocessing import image, sequence
 
-__all__ = ["image"]
+__all__ = ["image", "sequence"]

@@ -25,3 +25,19 @@ __all__ = [
     "SeparableConvolution2D", "Convolution2DTranspose", "Deconvolution2D", "Deconv2D",
     "Deconvolution3D", "Deconv3D",
 ]
+
+# Keras 2 also exported the pooling layers here (``from keras.layers.convolutional import
+# MaxPooling2D`` is in many scripts). Pooling builds on this package, so the names are looked up
+# when asked for rather than imported at the top, which would be an import cycle.
+_POOLING_NAMES = frozenset([
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D",
+    "AvgPool3D",
+])
+
+
+def __getattr__(name):
+    if name in _POOLING_NAMES:
+        from minikeras.layers import pooling
+        return getattr(pooling, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
