@@ -38,9 +38,13 @@ from minikeras.tensor import Tensor, as_tensor
 __all__ = ["conv", "conv_transpose", "depthwise_conv"]
 
 # Columns are built and multiplied a few images at a time, so that a chunk of ``cols`` is
-# still in the cache when BLAS reads it (a whole batch of columns is tens of MB). See
-# benchmarks/kernels.py for the measurements behind the size.
-_CHUNK_BYTES = 4 << 20
+# still mostly in the cache when BLAS reads it (a whole batch of columns is tens of MB).
+# 16 MB rather than 4: each chunk is a BLAS call that must wake BLAS' other thread, and on a
+# busy machine that wake-up can wait for a whole scheduler time slice. Measured on 2 cores
+# with other programs running (load 9), a whole training step of the MNIST CNN: 4.9 s with
+# 4 MB chunks, 2.2 s with 16 MB, 2.3-3.5 s with one chunk; on one thread, 16 MB costs 5-8 %
+# more CPU time than 4 MB (185 against 200 ms a step).
+_CHUNK_BYTES = 16 << 20
 # A forward pass that will be differentiated keeps its im2col matrix when the whole batch's
 # fits in this many bytes, so that the kernel gradient need not build it again (LeNet-5 on
 # MNIST, batch 128: 10 and 8 MB, im2col was a third of its step). Larger ones (the Keras
