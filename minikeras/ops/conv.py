@@ -38,9 +38,18 @@ from minikeras.tensor import Tensor, as_tensor
 __all__ = ["conv", "conv_transpose", "depthwise_conv"]
 
 # Columns are built and multiplied a few images at a time, so that a chunk of ``cols`` is
-# still in the cache when BLAS reads it (a whole batch of columns is tens of MB). See
-# benchmarks/kernels.py for the measurements behind the size.
-_CHUNK_BYTES = 4 << 20
+# still mostly in the cache when BLAS reads it (a whole batch of columns is tens of MB).
+# 16 MB rather than 4: each chunk is a BLAS call that must wake BLAS' other thread, and on a
+# busy machine that wake-up can wait for a whole scheduler time slice. Measured on 2 cores
+# with other programs running (load 9), a whole training step of the MNIST CNN: 4.9 s with
+# 4 MB chunks, 2.2 s with 16 MB, 2.3-3.5 s with one chunk; on one thread, 16 MB costs 5-8 %
+# more CPU time than 4 MB (185 against 200 ms a step).
+_CHUNK_BYTES = 16 << 20
+# A forward pass that will be differentiated keeps its im2col matrix when the whole batch's
+# fits in this many bytes, so that the kernel gradient need not build it again (LeNet-5 on
+# MNIST, batch 128: 10 and 8 MB, im2col was a third of its step). Larger ones (the Keras
+# CNN's second layer: 85 MB) are rebuilt chunk by chunk.
+_KEEP_COLUMNS_BYTES = 16 << 20
 
 
 # --------------------------------------------------------------------------------------
@@ -54,11 +63,13 @@ class _Columns:
     column per kernel tap and input channel ``(*kernel_size, C_in)``.
     """
 
-    def __init__(self, g, channels, n_images, dtype):
+    def __init__(self, g, channels, n_images, dtype, whole_batch=False):
         self.g, self.channels = g, channels
         self.width = int(np.prod(g.kernel_size)) * channels
         self.per_image = int(np.prod(g.out_spatial)) * self.width
         self.step = max(1, _CHUNK_BYTES // (self.per_image * np.dtype(dtype).itemsize))
+        if whole_batch:
+            self.step = max(1, n_images)
         self.flat = None if g.pointwise else np.empty(min(self.step, n_images) * self.per_image, dtype)
 
     def chunks(self, n_images):
@@ -84,15 +95,20 @@ class _Columns:
         return cols.reshape(-1, self.width)
 
 
-def _conv_forward(x, w, g, bias=None, relu=False):
-    """x (N, *in, C_in), w (*K, C_in, C_out) -> y (N, *out, C_out).
+def _conv_forward(x, w, g, bias=None, relu=False, keep_columns=False):
+    """x (N, *in, C_in), w (*K, C_in, C_out) -> y (N, *out, C_out), columns or None.
 
     With a ``bias`` (C_out,) and/or ``relu``, y = relu(conv + bias): each chunk of y gets
     them right after its product, while it is still in the cache (one pass less over y).
+    With ``keep_columns`` and a small enough im2col matrix, it is built for the whole batch
+    at once and returned (rows, width) for the kernel gradient; otherwise None.
     """
     n, c_out = x.shape[0], w.shape[-1]
     y = np.empty((n, *g.out_spatial, c_out), x.dtype)
-    columns = _Columns(g, x.shape[-1], n, x.dtype)
+    keep = keep_columns and not g.pointwise and (
+        n * int(np.prod(g.out_spatial)) * int(np.prod(g.kernel_size)) * x.shape[-1]
+        * x.dtype.itemsize <= _KEEP_COLUMNS_BYTES)
+    columns = _Columns(g, x.shape[-1], n, x.dtype, whole_batch=keep)
     w2 = w.reshape(-1, c_out)
     finish = _kernel("bias_activation") if bias is not None or relu else None
     b = bias if bias is not None else np.zeros(c_out, x.dtype)
@@ -101,7 +117,7 @@ def _conv_forward(x, w, g, bias=None, relu=False):
         np.matmul(columns.im2col(x[n0:n1]), w2, out=y2)
         if finish is not None:
             finish(y2, b, bias is not None, relu)
-    return y
+    return y, (columns.flat[: n * columns.per_image].reshape(-1, columns.width) if keep else None)
 
 
 def _conv_backward_input(dy, w, g):
@@ -131,15 +147,16 @@ def _conv_backward_kernel(x, dy, g):
     return dw.reshape(*g.kernel_size, c_in, c_out)
 
 
-def _conv_backward(x, w, dy, g, need_dx, need_dw, y=None, has_bias=False, relu=False):
+def _conv_backward(x, w, dy, g, need_dx, need_dw, y=None, has_bias=False, relu=False, kept=None):
     """Both gradients of y = relu?(conv(x, w) + b?) in one walk over chunks of images.
 
     x (N, *in, C_in), w (*K, C_in, C_out), dy and y (N, *out, C_out) -> (dx or None,
     dw or None, db or None). For each chunk: dz = dy * (y > 0) and its bias sums
     (``bias_activation_backward``), dw += im2col(x).T @ dz, then dx = col2im(dz @ w.T) in the
     same columns buffer: dz is never written out whole, and each chunk is read while it is
-    in the cache. The same numbers as ``_conv_backward_input`` and ``_conv_backward_kernel``
-    after ``bias_activation_gradients``.
+    in the cache. ``kept``: the forward pass' im2col matrix of the whole batch, if it kept
+    it. The same numbers as ``_conv_backward_input`` and ``_conv_backward_kernel`` after
+    ``bias_activation_gradients``.
     """
     n, c_in, c_out = x.shape[0], x.shape[-1], w.shape[-1]
     columns = _Columns(g, c_in, n, x.dtype)
@@ -150,6 +167,7 @@ def _conv_backward(x, w, dy, g, need_dx, need_dw, y=None, has_bias=False, relu=F
     finish = _kernel("bias_activation_backward") if has_bias or relu else None
     dz_buffer = np.empty((min(columns.step, n) * int(np.prod(g.out_spatial)), c_out), x.dtype) if relu else None
     w2t = w.reshape(-1, c_out).T
+    rows_per_image = int(np.prod(dy.shape[1:-1]))
     for i, (n0, n1) in enumerate(chunks):
         dz = dy[n0:n1].reshape(-1, c_out)
         if finish is not None:
@@ -157,7 +175,10 @@ def _conv_backward(x, w, dy, g, need_dx, need_dw, y=None, has_bias=False, relu=F
             finish(dz, y[n0:n1].reshape(-1, c_out) if relu else dz, out, parts[i], has_bias, relu)
             dz = out
         if need_dw:
-            dw += columns.im2col(x[n0:n1]).T @ dz
+            if kept is not None:
+                dw += kept[n0 * rows_per_image: n1 * rows_per_image].T @ dz
+            else:
+                dw += columns.im2col(x[n0:n1]).T @ dz
         if need_dx:
             if g.pointwise:
                 np.matmul(dz, w2t, out=dx[n0:n1].reshape(-1, c_in))
@@ -183,6 +204,7 @@ class Conv(Op):
     """
 
     activation = "linear"
+    columns = None  # the forward pass' im2col matrix, when it is kept for the backward pass
 
     def forward(self, x, w, b=None):
         g, dtype = self.geometry, _compute_dtype(x, w)
@@ -191,7 +213,8 @@ class Conv(Op):
         if b is not None or relu:
             check_bias_activation("Conv", (w.shape[-1],), b, self.activation)
         bias = None if b is None else np.ascontiguousarray(b, dtype=dtype)
-        y = _conv_forward(g.canonical(x, dtype), g.canonical_kernel(w, dtype), g, bias, relu)
+        y, self.columns = _conv_forward(g.canonical(x, dtype), g.canonical_kernel(w, dtype), g, bias,
+                                        relu, keep_columns=tape.is_recording())
         return g.user(y).astype(np.result_type(x, w) if b is None else np.result_type(x, w, b),
                                 copy=False)
 
@@ -204,7 +227,9 @@ class Conv(Op):
             dtype = _compute_dtype(x, w, grad)
             dx, dw, db = _conv_backward(
                 g.canonical(x, dtype), g.canonical_kernel(w, dtype), g.canonical(grad, dtype), g,
-                need[0], need[1], g.canonical(self.output, dtype) if relu else None, has_bias, relu)
+                need[0], need[1], g.canonical(self.output, dtype) if relu else None, has_bias, relu,
+                self.columns if self.columns is not None and self.columns.dtype == dtype else None)
+            self.columns = None
             grads = (None if dx is None else Tensor(g.user(dx)),
                      None if dw is None else Tensor(dw.reshape(g.kernel_shape)))
             return grads + ((None if db is None or not need[2] else Tensor(db)),) if has_bias else grads
