@@ -41,7 +41,7 @@ def options(parser):
                         help="test on the first N images (default all, 1000 with --quick)")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--optimizer", choices=["adam", "adadelta"], default="adam")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=2)
 
 
 lesson = Lesson("03_mnist_cnn", "Lesson 3: train the Keras MNIST CNN and look inside it.", options)
@@ -95,7 +95,7 @@ lesson.save(figure, "training_digits.png")
 # statistics of the gradients), and in this budget it stopped at 98.1 % test accuracy.
 # Adam with its default learning rate, 0.001, takes full-sized steps from the first batch
 # (its running averages are bias-corrected) and reached 98.4 % in the same 3 epochs
-# (97.0 % after the first): with few steps, the optimizer that is fast early wins. A step
+# (97.5 % after the first; 98.3-98.4 % with other seeds): with few steps, the optimizer that is fast early wins. A step
 # costs the same with both. We keep Keras' batches of 128: smaller batches would give more
 # steps, but each image then costs more on a CPU (smaller matrix products) and the noisier
 # steps would need a smaller learning rate.

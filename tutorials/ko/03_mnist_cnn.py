@@ -40,7 +40,7 @@ def options(parser):
                         help="처음 N개 이미지로 테스트 (기본 전부, --quick이면 1000)")
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--optimizer", choices=["adam", "adadelta"], default="adam")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=2)
 
 
 lesson = Lesson("03_mnist_cnn", "3강: Keras의 MNIST CNN을 훈련하고 안을 들여다봅니다.", options)
@@ -92,7 +92,7 @@ lesson.save(figure, "training_digits.png")
 # 스텝입니다. Adadelta는 느리게 출발하며(그래디언트의 통계를 쌓으면서 스텝 크기가 0에서부터
 # 커집니다), 이 예산에서는 테스트 정확도 98.1 %에서 멈췄습니다. 기본 학습률 0.001의 Adam은
 # 첫 배치부터 온전한 크기의 스텝을 밟고(이동 평균의 편향을 보정합니다) 같은 3 에폭에
-# 98.4 %에 이르렀습니다(첫 에폭 뒤 97.0 %). 스텝이 적을 때는 초반에 빠른 옵티마이저가
+# 98.4 %에 이르렀습니다(첫 에폭 뒤 97.5 %; 다른 시드로는 98.3-98.4 %). 스텝이 적을 때는 초반에 빠른 옵티마이저가
 # 이깁니다. 스텝 하나의 비용은 둘이 같습니다. 배치는 Keras대로 128을 유지합니다. 배치가 작으면
 # 스텝은 늘지만 CPU에서 이미지당 비용이 커지고(행렬 곱이 작아집니다), 더 시끄러운 스텝에는 더
 # 작은 학습률이 필요합니다.
