@@ -163,20 +163,10 @@ def _optimizer_arrays(h5file, filepath):
 
 
 def _compile(model, compile_config, custom_objects, optimizer_arrays, filepath):
-    try:
-        optimizer = keras_config.optimizer_from_keras(compile_config.get("optimizer"))
-        training_config = {
-            "optimizer_config": optimizer,
-            "loss": keras_config.plain_compile_entry(compile_config.get("loss")),
-            "metrics": keras_config.plain_compile_entry(compile_config.get("metrics")),
-            "weighted_metrics": keras_config.plain_compile_entry(compile_config.get("weighted_metrics")),
-            "loss_weights": compile_config.get("loss_weights"),
-        }
-        native._compile_from_config(model, training_config, custom_objects)
-    except (NotImplementedError, ValueError, TypeError, KeyError) as error:
-        warnings.warn(f"load_model({filepath!r}): the model is returned uncompiled, because its "
-                      f"compile settings have no minikeras equivalent ({error}). Compile it yourself.",
-                      stacklevel=3)
+    compiled = keras_config.compile_from_keras(
+        model, compile_config.get("optimizer"), compile_config.get("loss"), compile_config.get("metrics"),
+        compile_config.get("weighted_metrics"), compile_config.get("loss_weights"), custom_objects, filepath)
+    if not compiled:
         return
     if optimizer_arrays:
         variables = model.trainable_weights

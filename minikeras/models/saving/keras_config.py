@@ -34,6 +34,7 @@ import warnings
 __all__ = [
     "layer_from_keras", "model_config_from_keras", "model_config_to_keras3", "optimizer_from_keras",
     "optimizer_to_keras3", "snake_case", "keras3_class_name", "plain_compile_entry",
+    "compile_from_keras",
 ]
 
 # Keras 3 arguments with no Keras 2 counterpart, and the values that mean "as Keras 2 does".
@@ -582,3 +583,28 @@ def plain_compile_entry(entry):
     if isinstance(entry, list):
         return [plain_compile_entry(v) for v in entry]
     return entry
+
+
+def compile_from_keras(model, optimizer, loss, metrics, weighted_metrics, loss_weights,
+                       custom_objects, filepath):
+    """Compile ``model`` with the training settings a Keras file holds, in any dialect.
+
+    Returns False (after a warning that the model is returned uncompiled) when a setting has
+    no minikeras equivalent: the weights were loaded, the user can compile it.
+    """
+    import warnings
+
+    from minikeras.models.saving import native
+
+    try:
+        native._compile_from_config(model, {
+            "optimizer_config": optimizer_from_keras(optimizer),
+            "loss": plain_compile_entry(loss), "metrics": plain_compile_entry(metrics),
+            "weighted_metrics": plain_compile_entry(weighted_metrics), "loss_weights": loss_weights,
+        }, custom_objects)
+    except (NotImplementedError, ValueError, TypeError, KeyError) as error:
+        warnings.warn(f"load_model({filepath!r}): the model is returned uncompiled, because its "
+                      f"training settings have no minikeras equivalent ({error}). Compile it yourself.",
+                      stacklevel=4)
+        return False
+    return True

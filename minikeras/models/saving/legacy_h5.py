@@ -254,17 +254,11 @@ def _read_layers(group, model, filepath, by_name, skip_mismatch):
 
 
 def _compile(model, training_config, custom_objects, optimizer_group, filepath):
-    try:
-        training_config = dict(training_config)
-        training_config["optimizer_config"] = keras_config.optimizer_from_keras(training_config["optimizer_config"])
-        training_config["loss"] = keras_config.plain_compile_entry(training_config.get("loss"))
-        training_config["metrics"] = keras_config.plain_compile_entry(training_config.get("metrics"))
-        training_config["weighted_metrics"] = keras_config.plain_compile_entry(training_config.get("weighted_metrics"))
-        native._compile_from_config(model, training_config, custom_objects)
-    except (NotImplementedError, ValueError, TypeError, KeyError) as error:
-        warnings.warn(f"load_model({filepath!r}): the model is returned uncompiled, because its "
-                      f"training config has no minikeras equivalent ({error}). Compile it yourself.",
-                      stacklevel=3)
+    compiled = keras_config.compile_from_keras(
+        model, training_config.get("optimizer_config"), training_config.get("loss"),
+        training_config.get("metrics"), training_config.get("weighted_metrics"),
+        training_config.get("loss_weights"), custom_objects, filepath)
+    if not compiled:
         return
     if optimizer_group is None:
         return
