@@ -32,9 +32,12 @@ from minikeras.models.data_utils import (
     BatchPlan, batch_slices, check_batch_size, check_fit_arguments, check_steps, split_validation,
     standardize, standardize_inputs, take_all, validation_arrays,
 )
-from minikeras.models.custom_loop import evaluate_with_steps, fit_with_steps, predict_with_steps
+from minikeras.models.custom_loop import (
+    evaluate_with_steps, fit_with_steps, predict_on_batch_with_steps, predict_with_steps, test_on_batch_with_steps,
+    train_on_batch_with_steps,
+)
 from minikeras.models.custom_steps import StepsMixin
-from minikeras.models.generator_training import is_batch_source, refuse_arrays_arguments
+from minikeras.models.generator_training import _feeding_options, is_batch_source, refuse_arrays_arguments
 from minikeras.models.interrupt import graceful_interrupt
 from minikeras.tape import GradientTape
 
@@ -140,20 +143,33 @@ class Trainer(StepsMixin):
         return list(self._compiled_state()["labels"])
 
     # --- one batch ----------------------------------------------------------------------------
-    def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
-        """One gradient update on one batch; returns the loss (and metrics, as a list)."""
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One gradient update on one batch; returns the loss (and metrics, as a list), or
+        ``{name: value}`` with ``return_dict=True`` (tf.keras). A model with its own
+        ``train_step`` runs it (Keras 3), its metrics running on until ``reset_metrics()``."""
+        if self._has_own_steps():
+            return train_on_batch_with_steps(self, x, y, sample_weight, class_weight, return_dict)
         xs, ys, weights = standardize(self, x, y, sample_weight, class_weight)
-        return _scalar_or_list(self._train_step(xs, ys, weights))
+        return self._named_or_listed(self._train_step(xs, ys, weights), return_dict)
 
-    def test_on_batch(self, x, y, sample_weight=None):
-        """The loss (and metrics) on one batch, without updating the weights."""
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss (and metrics) on one batch, without updating the weights (as ``train_on_batch``)."""
+        if self._has_own_steps():
+            return test_on_batch_with_steps(self, x, y, sample_weight, return_dict)
         xs, ys, weights = standardize(self, x, y, sample_weight)
-        return _scalar_or_list(self._test_step(xs, ys, weights))
+        return self._named_or_listed(self._test_step(xs, ys, weights), return_dict)
 
     def predict_on_batch(self, x):
-        """The model's output on one batch, as NumPy array(s)."""
+        """The model's output on one batch, as NumPy array(s) (a model's own ``predict_step``'s)."""
+        if type(self).predict_step is not StepsMixin.predict_step:
+            return predict_on_batch_with_steps(self, x)
         xs = standardize_inputs(self, x)
         return self._predict_step(xs)
+
+    def _named_or_listed(self, outs, return_dict):
+        if return_dict:
+            return dict(zip(self._compiled_state()["labels"], outs))
+        return _scalar_or_list(outs)
 
     def _train_step(self, xs, ys, weights):
         with GradientTape() as tape:
@@ -275,13 +291,14 @@ class Trainer(StepsMixin):
 
             callbacks = list(callbacks or []) + [profile_callback()]
         if self._has_own_steps():  # Keras 3: the model's own train_step / compute_loss
-            if is_batch_source(x) or class_weight is not None or validation_steps is not None or kwargs:
-                raise NotImplementedError(
-                    f"Model {self.name!r} has its own train_step/compute_loss: fit() takes arrays here; "
-                    "a Sequence or generator, class_weight, validation_steps and other options are not supported.")
+            feeding = _feeding_options("fit", kwargs)
+            if is_batch_source(x):
+                refuse_arrays_arguments("fit", x, y=y, batch_size=batch_size, sample_weight=sample_weight)
+            epochs, initial_epoch, validation_split, steps_per_epoch, validation_steps = check_fit_arguments(
+                self, epochs, initial_epoch, validation_split, steps_per_epoch, validation_steps)
             return fit_with_steps(self, x, y, check_batch_size(batch_size, self), epochs, verbose, callbacks,
                                   validation_split, validation_data, shuffle, sample_weight, initial_epoch,
-                                  steps_per_epoch)
+                                  steps_per_epoch, class_weight, validation_steps, feeding)
         if is_batch_source(x):  # a Sequence or a generator: see generator_training.py
             return self._fit_from_source(x, y, batch_size, epochs, verbose, callbacks, validation_split,
                                          validation_data, shuffle, class_weight, sample_weight,
@@ -380,10 +397,12 @@ class Trainer(StepsMixin):
             ``model.metrics_names``; with ``return_dict=True`` (tf.keras), ``{name: value}``.
         """
         if self._has_own_steps():
-            callback_list = callbacks_module.CallbackList(callbacks)
-            callback_list.set_model(self)
+            if is_batch_source(x):
+                refuse_arrays_arguments("evaluate", x, y=y, batch_size=batch_size, sample_weight=sample_weight)
             return evaluate_with_steps(self, x, y, sample_weight, check_batch_size(batch_size, self), return_dict,
-                                       callback_list)
+                                       callbacks, check_steps(steps, "steps", self),
+                                       dict(max_queue_size=max_queue_size, workers=workers,
+                                            use_multiprocessing=use_multiprocessing))
         if is_batch_source(x):
             refuse_arrays_arguments("evaluate", x, y=y, batch_size=batch_size, sample_weight=sample_weight)
             return self.evaluate_generator(x, steps, max_queue_size, workers, use_multiprocessing,
@@ -442,7 +461,12 @@ class Trainer(StepsMixin):
         from minikeras.utils.generic_utils import Progbar
 
         if type(self).predict_step is not StepsMixin.predict_step:  # Keras 3: the model's own step
-            return predict_with_steps(self, x, check_batch_size(batch_size, self))
+            if is_batch_source(x):
+                refuse_arrays_arguments("predict", x, batch_size=batch_size)
+            return predict_with_steps(self, x, check_batch_size(batch_size, self), verbose,
+                                      check_steps(steps, "steps", self), callbacks,
+                                      dict(max_queue_size=max_queue_size, workers=workers,
+                                           use_multiprocessing=use_multiprocessing))
         if is_batch_source(x):
             refuse_arrays_arguments("predict", x, batch_size=batch_size)
             return self.predict_generator(x, steps, max_queue_size, workers, use_multiprocessing, verbose)
