@@ -95,6 +95,8 @@ class GeneratorTrainer:
         try:
             with graceful_interrupt() as interrupt:
                 callback_list.on_train_begin({})
+                # BackupAndRestore found an interrupted run: go on from the epoch it recorded.
+                initial_epoch = max(initial_epoch, self.__dict__.pop("_resume_from_epoch", initial_epoch))
                 for epoch in range(initial_epoch, epochs):
                     callback_list.on_epoch_begin(epoch, {})
                     self.reset_metrics()

@@ -345,7 +345,7 @@ class Trainer(StepsMixin):
         self.stop_training = False
         with graceful_interrupt() as interrupt:
             callback_list.on_train_begin({})
-            # BackupAndRestore found an interrupted run: go on from the epoch after its backup.
+            # BackupAndRestore found an interrupted run: go on from the epoch it recorded.
             initial_epoch = max(initial_epoch, self.__dict__.pop("_resume_from_epoch", initial_epoch))
             epoch = initial_epoch
             for epoch in range(initial_epoch, epochs):

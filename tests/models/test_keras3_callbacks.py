@@ -1,6 +1,7 @@
 """tf.keras / Keras 3 callbacks: every hook with its arguments, EarlyStopping(start_from_epoch,
 baseline, restore_best_weights), ModelCheckpoint to .keras / .weights.h5 / .h5,
 BackupAndRestore, TensorBoard (optional package) and summary(expand_nested, show_trainable)."""
+import json
 import os
 import sys
 
@@ -115,8 +116,34 @@ def test_model_checkpoint_refuses_a_name_that_cannot_hold_what_is_saved(tmp_path
         ModelCheckpoint(str(tmp_path / "m.keras"), save_weights_only=True)
     with pytest.raises(ValueError, match="names a weights file .*pass save_weights_only=True"):
         ModelCheckpoint(str(tmp_path / "m.weights.h5"))
-    with pytest.raises(NotImplementedError, match="save_freq=100"):
-        ModelCheckpoint(str(tmp_path / "m.keras"), save_freq=100)
+    with pytest.raises(ValueError, match="ModelCheckpoint: save_freq must be 'epoch' or a positive integer .*received 0"):
+        ModelCheckpoint(str(tmp_path / "m.keras"), save_freq=0)
+    with pytest.raises(ValueError, match="save_freq must be 'epoch' or a positive integer .*received 'batch'"):
+        ModelCheckpoint(str(tmp_path / "m.keras"), save_freq="batch")
+
+
+def test_model_checkpoint_every_n_batches_fills_epoch_batch_and_the_batch_logs(tmp_path):
+    pytest.importorskip("h5py")
+    x, y = data()
+    model = model_of()
+    losses = {}
+    spy = minikeras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: losses.update(epoch=epoch),
+        on_train_batch_end=lambda batch, logs: losses.update({(losses["epoch"], batch): logs["loss"]}))
+    checkpoint = ModelCheckpoint(str(tmp_path / "ckpt-{epoch:02d}-{batch:02d}-{loss:.4f}.weights.h5"),
+                                 save_weights_only=True, save_freq=3)
+    model.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[spy, checkpoint])
+    # 4 batches an epoch, counted on across epochs: after batches 3, 6, 9 and 12.
+    saved = [(0, 2), (1, 1), (2, 0), (2, 3)]
+    expected = sorted(f"ckpt-{e + 1:02d}-{b + 1:02d}-{losses[(e, b)]:.4f}.weights.h5" for e, b in saved)
+    assert sorted(os.listdir(tmp_path)) == expected
+    clone = model_of(seed=5)
+    clone.load_weights(str(tmp_path / expected[-1]))
+    for a, b in zip(clone.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    every_epoch = ModelCheckpoint(str(tmp_path / "m-{batch}.keras"))
+    with pytest.raises(ValueError, match=r"uses 'batch', which is not in the epoch logs \['accuracy', 'loss'\] \(nor epoch\)"):
+        model_of().fit(x, y, epochs=1, verbose=0, callbacks=[every_epoch])
 
 
 def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
@@ -133,13 +160,49 @@ def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
     model = model_of()
     with pytest.raises(KeyboardInterrupt):
         model.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0, callbacks=[backup, Crash()])
-    assert sorted(os.listdir(tmp_path / "backup")) == ["latest.weights.npz", "training_state.json"]
+    assert sorted(os.listdir(tmp_path / "backup")) == ["latest.weights.npz", "training_metadata.json"]
+    with open(tmp_path / "backup" / "training_metadata.json") as f:
+        assert json.load(f) == {"epoch": 2, "batch": 0}  # two epochs completed
     restarted = model_of(seed=9)  # a new process: fresh weights, same code
     history = restarted.fit(x, y, epochs=4, batch_size=16, shuffle=False, verbose=0, callbacks=[backup])
     assert history.epoch == [2, 3]  # epochs 0 and 1 were done before the crash
     for a, b in zip(restarted.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert os.listdir(tmp_path / "backup") == []  # finished: the backup is deleted
+
+
+def test_backup_and_restore_every_n_batches_restarts_the_interrupted_epoch_as_keras(tmp_path):
+    x, y = data()  # 64 samples: 4 batches of 16 an epoch
+
+    class Crash(Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_begin(self, batch, logs=None):
+            if (self.epoch, batch) == (1, 3):
+                raise RuntimeError("the power went out")
+
+    backup = BackupAndRestore(str(tmp_path / "backup"), save_freq=3)
+    model = model_of()
+    with pytest.raises(RuntimeError, match="the power went out"):
+        model.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0, callbacks=[backup, Crash()])
+    # Backed up after batches 3 and 6 (epoch 0 batch 2, epoch 1 batch 1): one epoch completed.
+    with open(tmp_path / "backup" / "training_metadata.json") as f:
+        assert json.load(f) == {"epoch": 1, "batch": 1}
+    # Keras 3: epoch 1 starts again from its first batch, with the weights after its batch 1.
+    reference = model_of()
+    reference.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    for start in (0, 16):
+        reference.train_on_batch(x[start:start + 16], y[start:start + 16])
+    reference.fit(x, y, epochs=3, initial_epoch=1, batch_size=16, shuffle=False, verbose=0)
+    restarted = model_of(seed=9)
+    history = restarted.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0,
+                            callbacks=[BackupAndRestore(str(tmp_path / "backup"), save_freq=3)])
+    assert history.epoch == [1, 2]
+    for a, b in zip(restarted.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="BackupAndRestore: save_freq must be 'epoch' or a positive integer .*received -2"):
+        BackupAndRestore(str(tmp_path), save_freq=-2)
 
 
 def test_tensorboard_writes_scalars_and_histograms_that_tensorboard_reads(tmp_path):
