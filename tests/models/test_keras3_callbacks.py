@@ -210,17 +210,143 @@ def test_tensorboard_writes_scalars_and_histograms_that_tensorboard_reads(tmp_pa
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     x, y = data()
-    history = model_of().fit(x, y, epochs=3, verbose=0, validation_split=0.25,
-                             callbacks=[TensorBoard(log_dir=str(tmp_path), histogram_freq=1)])
+    model = model_of()
+    history = model.fit(x, y, epochs=3, verbose=0, validation_split=0.25,
+                        callbacks=[TensorBoard(log_dir=str(tmp_path), histogram_freq=2)])
     train = EventAccumulator(str(tmp_path / "train"), size_guidance={"histograms": 0}).Reload()
     validation = EventAccumulator(str(tmp_path / "validation")).Reload()
-    assert {"epoch_loss", "epoch_accuracy"} <= set(train.Tags()["scalars"])
+    assert set(train.Tags()["scalars"]) == {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"}
     np.testing.assert_allclose([e.value for e in train.Scalars("epoch_loss")], history.history["loss"], rtol=1e-6)
+    np.testing.assert_allclose([e.value for e in train.Scalars("epoch_learning_rate")], [0.1] * 3, rtol=1e-6)
     np.testing.assert_allclose([e.value for e in validation.Scalars("epoch_loss")], history.history["val_loss"],
                                rtol=1e-6)
     assert [e.step for e in validation.Scalars("epoch_accuracy")] == [0, 1, 2]
-    histograms = train.Tags()["histograms"]
-    assert "dense_1/kernel" in histograms or any(tag.endswith("/kernel") for tag in histograms)
+    # Keras 3 logs each validation against the optimizer's step count too: 2 batches of 32 an epoch.
+    assert [e.step for e in validation.Scalars("evaluation_loss_vs_iterations")] == [2, 4, 6]
+    np.testing.assert_allclose([e.value for e in validation.Scalars("evaluation_loss_vs_iterations")],
+                               history.history["val_loss"], rtol=1e-6)
+    kernel = model.layers[0].name + "/kernel/histogram"
+    assert set(train.Tags()["histograms"]) == {f"{layer.name}/{w}/histogram" for layer in model.layers
+                                               for w in ("kernel", "bias")}
+    events = train.Histograms(kernel)
+    assert [e.step for e in events] == [0, 2]  # histogram_freq=2
+    last = events[-1].histogram_value
+    weights = model.layers[0].get_weights()[0]
+    assert last.num == weights.size and last.max == pytest.approx(weights.max(), rel=1e-6)
+    assert last.sum == pytest.approx(float(weights.sum()), rel=1e-5, abs=1e-6)
+
+
+def test_tensorboard_batch_scalars_every_n_batches(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    x, y = data()
+    losses = []
+    spy = minikeras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: losses.append(logs["loss"]))
+    for freq, steps in [("batch", list(range(1, 9))), (3, [3, 6])]:
+        folder = tmp_path / str(freq)
+        losses.clear()
+        model_of().fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[spy, TensorBoard(str(folder), update_freq=freq)])
+        train = EventAccumulator(str(folder / "train")).Reload()
+        assert {"batch_loss", "batch_accuracy", "epoch_loss"} <= set(train.Tags()["scalars"])
+        assert "batch_batch" not in train.Tags()["scalars"] and "batch_size" not in train.Tags()["scalars"]
+        # The step counts the batches from 1 across epochs (4 batches an epoch).
+        assert [e.step for e in train.Scalars("batch_loss")] == steps
+        np.testing.assert_allclose([e.value for e in train.Scalars("batch_loss")], [losses[s - 1] for s in steps],
+                                   rtol=1e-6)
+    with pytest.raises(ValueError, match="TensorBoard: update_freq must be 'epoch', 'batch' or a positive integer; received 0"):
+        TensorBoard(str(tmp_path), update_freq=0)
+
+
+def test_tensorboard_writes_weights_as_images_as_keras(tmp_path):
+    pytest.importorskip("tensorboard")
+    image_module = pytest.importorskip("PIL.Image")
+    import io
+
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from minikeras.callbacks.tensorboard import weight_as_images
+
+    minikeras.utils.set_random_seed(0)
+    model = minikeras.Sequential([layers.Conv2D(3, 2, input_shape=(5, 5, 1)), layers.Flatten(), layers.Dense(2)])
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).random((8, 5, 5, 1)).astype(np.float32)
+    model.fit(x, np.zeros((8, 2), np.float32), epochs=1, verbose=0,
+              callbacks=[TensorBoard(str(tmp_path), histogram_freq=1, write_images=True)])
+    train = EventAccumulator(str(tmp_path / "train"), size_guidance={"tensors": 0}).Reload()
+    conv, dense = model.layers[0].name, model.layers[2].name
+    tags = set(train.Tags()["tensors"])
+    assert {f"{conv}/kernel/image", f"{conv}/bias/image", f"{dense}/kernel/image", f"{dense}/bias/image"} <= tags
+    assert train.SummaryMetadata(f"{conv}/kernel/image").plugin_data.plugin_name == "images"
+
+    def decoded(tag):
+        strings = train.Tensors(tag)[0].tensor_proto.string_val
+        pictures = [np.asarray(image_module.open(io.BytesIO(png))) for png in strings[2:]]
+        return int(strings[0]), int(strings[1]), pictures
+
+    # The conv kernel (2, 2, 1, 3) squeezes to (2, 2, 3): 3 kernels, one 2 x 2 image each.
+    width, height, pictures = decoded(f"{conv}/kernel/image")
+    kernel = model.layers[0].get_weights()[0][:, :, 0, :]
+    assert (width, height, len(pictures)) == (2, 2, 3)
+    for k, picture in enumerate(pictures):
+        np.testing.assert_array_equal(picture, np.clip(kernel[:, :, k] * 255.5, 0, 255).astype(np.uint8))
+    # The dense kernel (48, 2) has more rows than columns: drawn transposed, 48 wide and 2 high.
+    width, height, pictures = decoded(f"{dense}/kernel/image")
+    assert (width, height, len(pictures)) == (48, 2, 1)
+    np.testing.assert_array_equal(pictures[0], np.clip(model.layers[2].get_weights()[0].T * 255.5, 0, 255).astype(np.uint8))
+    assert weight_as_images(np.zeros((1,))) is None  # a single number is not drawn (Keras 3: squeezed to a scalar)
+
+
+def test_tensorboard_writes_the_graph_tensorboard_draws(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from tensorboard.plugins.graph import keras_util
+
+    inputs = minikeras.Input((4,), name="features")
+    left = layers.Dense(3, name="left")(inputs)
+    right = layers.Dense(3, name="right")(inputs)
+    outputs = layers.Dense(1, name="out")(layers.Concatenate(name="both")([left, right]))
+    model = minikeras.Model(inputs, outputs, name="fork")
+    model.compile("sgd", "mse")
+    x, y = data(16)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[TensorBoard(str(tmp_path))])  # write_graph=True by default
+    train = EventAccumulator(str(tmp_path / "train"), size_guidance={"tensors": 0}).Reload()
+    graph = train.Graph()
+    edges = {node.name: (node.op, sorted(node.input)) for node in graph.node}
+    assert edges == {"fork/features": ("InputLayer", []), "fork/left": ("Dense", ["fork/features"]),
+                     "fork/right": ("Dense", ["fork/features"]), "fork/both": ("Concatenate", ["fork/left", "fork/right"]),
+                     "fork/out": ("Dense", ["fork/both"])}
+    # Keras 3's "keras" summary: the Graphs tab turns the model's JSON into its conceptual graph.
+    assert train.SummaryMetadata("keras").plugin_data.plugin_name == "graph_keras_model"
+    config = json.loads(train.Tensors("keras")[0].tensor_proto.string_val[0])
+    conceptual = keras_util.keras_model_to_graph_def(config)
+    assert {node.name for node in conceptual.node} == set(edges)
+    # A subclassed model has no graph to draw: nothing is written (as Keras 3), and nothing fails.
+
+    class Own(minikeras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+    own = Own()
+    own.compile("sgd", "mse")
+    own.fit(x, y, epochs=1, verbose=0, callbacks=[TensorBoard(str(tmp_path / "own"))])
+    train = EventAccumulator(str(tmp_path / "own" / "train")).Reload()
+    assert not train.Tags()["graph"] and "keras" not in train.Tags()["tensors"]
+    assert "epoch_loss" in train.Tags()["scalars"]
+
+
+def test_tensorboard_refuses_the_tensorflow_only_options(tmp_path):
+    pytest.importorskip("tensorboard")
+    for option in ({"profile_batch": 5}, {"embeddings_freq": 1}, {"embeddings_metadata": "meta.tsv"}):
+        name = next(iter(option))
+        with pytest.raises(NotImplementedError, match=f"TensorBoard: {name}=.* is not supported: the profiler and "
+                                                      "the embedding projector need TensorFlow"):
+            TensorBoard(str(tmp_path), **option)
+    with pytest.raises(ValueError, match="histogram_freq must be an integer >= 0; received -1"):
+        TensorBoard(str(tmp_path), histogram_freq=-1)
 
 
 def test_tensorboard_without_the_package_says_how_to_install_it(monkeypatch):
