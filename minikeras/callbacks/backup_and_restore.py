@@ -103,7 +103,9 @@ class BackupAndRestore(Callback):
         os.replace(temporary, self._state_path)  # the position is recorded only once its weights are
 
     def on_train_end(self, logs=None):
-        if self.delete_checkpoint:
+        # Training stopped by Ctrl-C (fit returns cleanly after the batch) is not finished: the
+        # backup stays, as it does in Keras, where the KeyboardInterrupt skips on_train_end.
+        if self.delete_checkpoint and not getattr(self.model, "_fit_interrupted", False):
             for path in (self._state_path, self._weights_path):
                 if os.path.exists(path):
                     os.remove(path)

@@ -250,6 +250,7 @@ def _fit_loop(model, training, validation, batch_size, epochs, verbose, callback
             callback_list.on_epoch_end(epoch, epoch_logs)
             if model.stop_training:
                 break
+        model._fit_interrupted = interrupt.requested  # Ctrl-C: BackupAndRestore keeps its backup
         callback_list.on_train_end({})
     return model.history
 

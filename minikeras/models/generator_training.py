@@ -128,6 +128,7 @@ class GeneratorTrainer:
                     callback_list.on_epoch_end(epoch, epoch_logs)
                     if self.stop_training:
                         break
+                self._fit_interrupted = interrupt.requested  # Ctrl-C: BackupAndRestore keeps its backup
                 callback_list.on_train_end({})
         finally:
             feeder.close()

@@ -367,6 +367,7 @@ class Trainer(StepsMixin):
             if interrupt.requested and verbose:
                 print(f"\nTraining interrupted (Ctrl-C) during epoch {epoch + 1}/{epochs}: "
                       "returning the history of the completed epochs.")
+            self._fit_interrupted = interrupt.requested  # Ctrl-C: BackupAndRestore keeps its backup
             callback_list.on_train_end({})
         return self.history
 

@@ -171,6 +171,26 @@ def test_backup_and_restore_resumes_an_interrupted_run(tmp_path):
     assert os.listdir(tmp_path / "backup") == []  # finished: the backup is deleted
 
 
+def test_backup_and_restore_keeps_its_backup_when_ctrl_c_stops_fit(tmp_path):
+    import signal
+
+    x, y = data()
+
+    class CtrlC(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 1:
+                os.kill(os.getpid(), signal.SIGINT)  # fit stops cleanly, and on_train_end is called
+
+    model = model_of()
+    history = model.fit(x, y, epochs=5, batch_size=16, verbose=0,
+                        callbacks=[BackupAndRestore(str(tmp_path)), CtrlC()])
+    assert history.epoch == [0, 1]
+    with open(tmp_path / "training_metadata.json") as f:
+        assert json.load(f) == {"epoch": 2, "batch": 0}
+    history = model_of(seed=3).fit(x, y, epochs=5, batch_size=16, verbose=0, callbacks=[BackupAndRestore(str(tmp_path))])
+    assert history.epoch == [2, 3, 4] and os.listdir(tmp_path) == []
+
+
 def test_backup_and_restore_every_n_batches_restarts_the_interrupted_epoch_as_keras(tmp_path):
     x, y = data()  # 64 samples: 4 batches of 16 an epoch
 
