@@ -176,3 +176,6 @@ def test_models_without_their_own_steps_keep_keras2s_loop():
     history = model.fit(x, y, epochs=1, verbose=0, batch_size=16)
     assert list(history.history) == ["loss", "mae"]
     assert model.evaluate(x, y, verbose=0, return_dict=True).keys() == {"loss", "mae"}
+    assert model.train_on_batch(x, y, return_dict=True).keys() == {"loss", "mae"}
+    logs = model.test_on_batch(x, y, return_dict=True)
+    assert [logs["loss"], logs["mae"]] == pytest.approx(model.evaluate(x, y, batch_size=64, verbose=0), rel=1e-6)

@@ -108,6 +108,8 @@ def test_a_generator_with_steps_per_epoch_and_a_validation_generator():
     assert history.history["val_loss"][-1] == pytest.approx(expected["loss"], rel=1e-5)
     with pytest.raises(ValueError, match="steps_per_epoch=None is only valid for a generator based on the Sequence"):
         model.fit(forever(x, y), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="fit: validation_steps=None is only valid for a generator based on the Sequence"):
+        model.fit(forever(x, y), steps_per_epoch=2, validation_data=forever(x, y), verbose=0)
     with pytest.raises(ValueError, match="x is a generator, which gives whole batches, so batch_size"):
         model.fit(forever(x, y), steps_per_epoch=2, batch_size=8, verbose=0)
 
@@ -157,6 +159,8 @@ def test_class_weight_reaches_train_step_as_sample_weights():
         a.fit(x, one_hot, class_weight=weights, sample_weight=expected, verbose=0)
     with pytest.raises(ValueError, match=r"fit: class_weight must be a dict \{class index: weight\}; received list"):
         a.fit(x, one_hot, class_weight=[1.0, 2.0], verbose=0)
+    with pytest.raises(ValueError, match=r"fit: class_weight needs the targets of one output \(an array\); received a list of 2"):
+        a.fit(x, [one_hot, one_hot], class_weight=weights, verbose=0)
     with pytest.raises(ValueError, match="fit: class_weight and sample weights cannot be given at the same time"):
         a.fit(Batches(x, one_hot, w=expected), class_weight=weights, verbose=0)
 
