@@ -18,9 +18,10 @@ A ``Model`` subclass may take over one training step::
             ...
             return {"d_loss": ..., "g_loss": ...}
 
-``fit`` then runs Keras 3's loop instead of Keras 2's: each batch goes to
-``train_step(data)`` (``data`` is ``x``, ``(x, y)`` or ``(x, y, sample_weight)``, as given to
-``fit``; ``fit(x)`` needs no targets); the dict it returns is what the progress bar, the
+``fit`` then runs Keras 3's loop instead of Keras 2's (``custom_loop.py``): each batch goes to
+``train_step(data)`` (``data`` is ``x``, ``(x, y)`` or ``(x, y, sample_weight)``, cut from the
+arrays given to ``fit`` or as a ``Sequence`` or generator yields it; ``class_weight`` arrives
+as ``sample_weight``; ``fit(x)`` needs no targets); the dict it returns is what the progress bar, the
 callbacks and ``History`` show, and the epoch's logs are those of its last batch (the
 values are running results of ``Metric`` objects). ``self.metrics`` lists the metric objects
 of the model (the ``loss`` tracker, the compiled metrics, and every ``Metric`` assigned to
@@ -30,7 +31,8 @@ The default steps below are Keras 3's: ``train_step`` calls the model, then
 ``compute_loss`` (the compiled losses plus ``self.losses``), differentiates it on a
 ``GradientTape``, applies the gradients with ``self.optimizer``, updates the loss tracker and
 the compiled metrics and returns ``get_metrics_result()``. A model that overrides none of
-these methods keeps Keras 2's loop (``training.py``).
+these methods keeps Keras 2's loop (``training.py``). ``train_on_batch``, ``test_on_batch`` and
+``predict_on_batch`` run the model's steps too, once, without resetting the metrics.
 """
 import numpy as np
 
