@@ -24,7 +24,8 @@ What is written, with Keras 3's tags (``<log_dir>/train`` and ``<log_dir>/valida
   ``keras_model_summary``), and a ``GraphDef`` with one node per layer (op: the layer's class)
   and an edge for each connection, for the Graphs tab's op graph (Keras 3 writes the traced
   TensorFlow function there, which minikeras does not have). As in Keras 3 only functional
-  and ``Sequential`` models have a graph: for a subclassed model nothing is written.
+  and ``Sequential`` models have a graph: for a subclassed model nothing is written. A
+  ``Sequential`` without an input shape gets its graph after its first batch has built it.
 
 A weight as an image (Keras 3): squeezed; a vector ``(n,)`` is an image ``n`` high and 1 wide;
 a matrix is drawn with its longer side across (transposed if it has more rows than columns);
@@ -149,6 +150,7 @@ class TensorBoard(Callback):
         self.update_freq = update_freq if update_freq == "epoch" else int(update_freq)
         self._writers = {}
         self._global_train_batch = 0
+        self._graph_pending = False
 
     # --- writing ----------------------------------------------------------------------------
     def _writer(self, name):
@@ -194,9 +196,12 @@ class TensorBoard(Callback):
         return summary.Summary.Value(tag=tag, tensor=self._string_tensor(strings), metadata=metadata)
 
     # --- the graph --------------------------------------------------------------------------
-    def _has_graph(self):
-        return (not getattr(self.model, "_is_subclassed", True) and hasattr(self.model, "_network_nodes")
-                and bool(getattr(self.model, "outputs", None)))
+    def _graph_state(self):
+        """'written' can be written now, 'later' once built (a Sequential without an input
+        shape, built by its first batch), 'never' (a subclassed model has no graph)."""
+        if getattr(self.model, "_is_subclassed", True) or not hasattr(self.model, "_network_nodes"):
+            return "never"
+        return "now" if getattr(self.model, "outputs", None) else "later"
 
     def graph_def(self):
         """A ``GraphDef``: one node per layer (``<model>/<layer>``, op = the layer's class),
@@ -219,9 +224,13 @@ class TensorBoard(Callback):
                 attr={"keras_class": attr_value_pb2.AttrValue(s=type(layer).__name__.encode())}))
         return graph.GraphDef(node=nodes)
 
+    def _write_graph_when_built(self):
+        state = self._graph_state()
+        if state == "now":
+            self._write_graph()
+        self._graph_pending = state == "later"
+
     def _write_graph(self):
-        if not self._has_graph():
-            return
         summary = self._pb["summary"]
         metadata = summary.SummaryMetadata(
             plugin_data=summary.SummaryMetadata.PluginData(plugin_name="graph_keras_model", content=b"1"))
@@ -240,14 +249,17 @@ class TensorBoard(Callback):
     def on_train_begin(self, logs=None):
         self._writers = {}
         self._global_train_batch = 0
+        self._graph_pending = False
         if self.write_graph:
-            self._write_graph()
+            self._write_graph_when_built()
 
     def on_train_batch_begin(self, batch, logs=None):
         self._global_train_batch += 1
         self._batch_start = time.time()
 
     def on_train_batch_end(self, batch, logs=None):
+        if self._graph_pending:
+            self._write_graph_when_built()
         if self.update_freq == "epoch" or self._global_train_batch % self.update_freq:
             return
         values = {k: v for k, v in (logs or {}).items() if k not in ("batch", "size")}

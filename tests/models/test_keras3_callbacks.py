@@ -340,6 +340,13 @@ def test_tensorboard_writes_the_graph_tensorboard_draws(tmp_path):
     config = json.loads(train.Tensors("keras")[0].tensor_proto.string_val[0])
     conceptual = keras_util.keras_model_to_graph_def(config)
     assert {node.name for node in conceptual.node} == set(edges)
+    # A Sequential without an input shape gets its graph once its first batch has built it.
+    deferred = minikeras.Sequential([layers.Dense(2, name="hidden"), layers.Dense(1, name="last")], name="later")
+    deferred.compile("sgd", "mse")
+    deferred.fit(x, y, epochs=1, verbose=0, callbacks=[TensorBoard(str(tmp_path / "later"))])
+    graph = EventAccumulator(str(tmp_path / "later" / "train")).Reload().Graph()
+    assert {node.name: list(node.input) for node in graph.node if node.op == "Dense"} == {
+        "later/hidden": [next(n.name for n in graph.node if n.op == "InputLayer")], "later/last": ["later/hidden"]}
     # A subclassed model has no graph to draw: nothing is written (as Keras 3), and nothing fails.
 
     class Own(minikeras.Model):
