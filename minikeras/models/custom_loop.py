@@ -288,7 +288,7 @@ def _as_numpy(outputs):
     if isinstance(outputs, dict):
         return {k: _as_numpy(v) for k, v in outputs.items()}
     if isinstance(outputs, (list, tuple)):
-        return [_as_numpy(v) for v in outputs]
+        return type(outputs)(_as_numpy(v) for v in outputs)
     return np.asarray(outputs.numpy() if hasattr(outputs, "numpy") else outputs)
 
 
@@ -296,8 +296,8 @@ def _concatenate(pieces):
     first = pieces[0]
     if isinstance(first, dict):
         return {k: _concatenate([p[k] for p in pieces]) for k in first}
-    if isinstance(first, list):
-        return [_concatenate(list(parts)) for parts in zip(*pieces)]
+    if isinstance(first, (list, tuple)):
+        return type(first)(_concatenate(list(parts)) for parts in zip(*pieces))
     return np.concatenate(pieces, axis=0)
 
 

@@ -208,6 +208,15 @@ def test_train_test_and_predict_on_batch_run_the_models_own_steps():
     np.testing.assert_allclose(out["code"], 2.0 * encoder.dense(x).numpy(), rtol=1e-6)
     assert encoder.predict(x, batch_size=10)["code"].shape == (32, 1)
 
+    class Pair(OwnStep):
+        def predict_step(self, data):
+            return self(data), -self(data)
+
+    pair = Pair()
+    first, second = pair.predict(x, batch_size=10)  # a tuple per batch: a tuple of whole arrays, as Keras 3
+    assert isinstance(pair.predict(x, batch_size=10), tuple) and first.shape == (32, 1)
+    np.testing.assert_array_equal(second, -first)
+
 
 def test_predict_on_a_model_with_its_own_step_calls_the_predict_callbacks():
     x, _ = regression(40)
