@@ -5,7 +5,8 @@ The file name is a template filled with the epoch and the epoch logs; with
 ``save_freq=N`` (an integer) the model is saved every ``N`` training batches instead of at the
 end of each epoch, counting on across epochs (Keras 3): the template then also knows
 ``{batch}`` (the batch's number within its epoch, from 1) and is filled with that batch's logs;
-``{epoch}`` is the epoch the batch belongs to (from 1). The file is
+``{epoch}`` is the epoch the batch belongs to (from 1); ``save_best_only`` then compares the
+batch logs (``monitor='loss'``: there is no ``val_`` value after a batch). The file is
 written by ``model.save`` / ``model.save_weights``, so its name picks the format
 (``minikeras/models/saving``): ``.keras`` (Keras 3 archive), ``.weights.h5`` (Keras 3 weights),
 ``.h5`` (Keras 2), anything else minikeras' own; every write is atomic.

@@ -141,6 +141,17 @@ def test_model_checkpoint_every_n_batches_fills_epoch_batch_and_the_batch_logs(t
     clone.load_weights(str(tmp_path / expected[-1]))
     for a, b in zip(clone.get_weights(), model.get_weights()):
         np.testing.assert_array_equal(a, b)
+    best = tmp_path / "best"
+    losses.clear()
+    model_of().fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[spy, ModelCheckpoint(
+        str(best / "b-{epoch}-{batch}.weights.h5"), monitor="loss", save_best_only=True, save_weights_only=True,
+        save_freq=1)])
+    running_best, improved = np.inf, []
+    for (e, b), loss in sorted((key, value) for key, value in losses.items() if key != "epoch"):
+        if loss < running_best:
+            running_best = loss
+            improved.append(f"b-{e + 1}-{b + 1}.weights.h5")
+    assert sorted(os.listdir(best)) == sorted(improved) and 1 < len(improved) < 8
     every_epoch = ModelCheckpoint(str(tmp_path / "m-{batch}.keras"))
     with pytest.raises(ValueError, match=r"uses 'batch', which is not in the epoch logs \['accuracy', 'loss'\] \(nor epoch\)"):
         model_of().fit(x, y, epochs=1, verbose=0, callbacks=[every_epoch])
