@@ -41,33 +41,11 @@ from minikeras import config
 from minikeras.models.interrupt import graceful_interrupt
 from minikeras.tape import GradientTape
 from minikeras.tensor import Tensor
+from minikeras.utils.step_data import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
 __all__ = ["StepsMixin", "unpack_x_y_sample_weight", "pack_x_y_sample_weight"]
 
 _STEP_METHODS = ("train_step", "test_step", "compute_loss", "predict_step")
-
-
-def pack_x_y_sample_weight(x, y=None, sample_weight=None):
-    """What a step receives: ``x`` alone (``(x,)`` for a list of inputs), ``(x, y)`` or ``(x, y, w)``."""
-    if y is None:
-        return (x,) if isinstance(x, (list, tuple)) else x
-    return (x, y) if sample_weight is None else (x, y, sample_weight)
-
-
-def unpack_x_y_sample_weight(data):
-    """``(x, y, sample_weight)`` from what a step received (missing parts are None)."""
-    if isinstance(data, list):
-        data = tuple(data)
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) == 1:
-        return data[0], None, None
-    if len(data) == 2:
-        return data[0], data[1], None
-    if len(data) == 3:
-        return data
-    raise ValueError(f"Data is expected to be x, (x,), (x, y) or (x, y, sample_weight); received a tuple of "
-                     f"{len(data)} elements.")
 
 
 def _map(structure, function):

@@ -9,6 +9,7 @@ from minikeras.utils.gradient_check import assert_gradients_close, check_gradien
 from minikeras.utils.np_utils import normalize, to_categorical
 from minikeras.utils.plot_model import plot_model
 from minikeras.utils.sequence import Sequence
+from minikeras.utils.step_data import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
 
 def profile(model, x, y, batch_size=32, steps=3, print_fn=print):
@@ -23,4 +24,5 @@ __all__ = [
     "to_categorical", "normalize", "plot_model", "Progbar", "Sequence",
     "CustomObjectScope", "custom_object_scope", "get_custom_objects",
     "get_file", "plotting", "profile", "set_random_seed",
+    "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
 ]
