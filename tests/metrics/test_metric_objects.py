@@ -140,8 +140,9 @@ def test_metric_errors_name_the_metric():
         metrics.AUC(num_thresholds=1)
     with pytest.raises(ValueError, match="AUC: curve must be 'ROC' or 'PR'; received 'DET'"):
         metrics.AUC(curve="DET")
-    with pytest.raises(NotImplementedError, match="AUC: multi_label"):
-        metrics.AUC(multi_label=True)
+    with pytest.raises(ValueError, match="AUC: num_labels is needed only when multi_label is True; received "
+                                         "num_labels=3 with multi_label=False"):
+        metrics.AUC(num_labels=3)
     with pytest.raises(ValueError, match=r"AUC: y_true of shape \(4,\) and y_pred of shape \(4, 3\) do not match"):
         metrics.AUC().update_state(np.zeros(4), np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"Metric 'mean': sample_weight of shape \(3,\) does not broadcast"):
