@@ -125,7 +125,7 @@ def test_loss_classes_keep_label_smoothing_from_logits_and_reduction():
     t = np.array([[0.75], [0.25]])  # 1 and 0 moved halfway to 1/2
     expected = -(t * np.log(p) + (1 - t) * np.log(1 - p)).sum()
     assert float(bce([[1.0], [0.0]], logits)) == pytest.approx(expected, rel=1e-6)
-    assert bce.get_config() == {"from_logits": True, "label_smoothing": 0.5, "reduction": "sum",
+    assert bce.get_config() == {"from_logits": True, "label_smoothing": 0.5, "axis": -1, "reduction": "sum",
                                 "name": "binary_crossentropy"}
     with pytest.raises(ValueError, match=r"CategoricalCrossentropy: label_smoothing must be in \[0, 1\], received 2"):
         losses.CategoricalCrossentropy(label_smoothing=2)
