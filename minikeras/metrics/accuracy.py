@@ -96,7 +96,7 @@ def _integer_ids(values, what, name):
     if not np.all(whole):
         raise ValueError(
             f"{name}: with from_sorted_ids=True, {what} must be integer class ids (sorted from the highest "
-            f"score); received {values[~whole].ravel()[0]!r} among them (dtype {values.dtype}). Pass "
+            f"score); received {float(values[~whole].ravel()[0])!r} among them (dtype {values.dtype}). Pass "
             "from_sorted_ids=False for the scores of every class.")
     return values.astype(np.int64)
 
