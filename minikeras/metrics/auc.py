@@ -58,6 +58,8 @@ def _evenly_spaced(inner):
 def _label_weights(label_weights, num_labels):
     if label_weights is None:
         return None
+    if isinstance(label_weights, dict) and label_weights.get("class_name") == "__tensor__":
+        label_weights = (label_weights.get("config") or {}).get("value")  # as a Keras 3 file stores it
     weights = np.asarray(values_of(label_weights), dtype=np.float64)
     if weights.ndim != 1 or not weights.size:
         raise ValueError(f"AUC: label_weights must be a list of one weight per label; received shape "

@@ -231,3 +231,45 @@ def test_crossentropy_axis_errors_name_the_metric_or_loss():
                  lambda: losses.CategoricalCrossentropy(axis=True)):
         with pytest.raises(ValueError, match="axis must be an integer; received axis="):
             make()
+
+
+def test_the_compile_settings_of_a_keras_3_file_with_the_new_arguments_are_read():
+    """As Keras 3.15 writes them in a .keras file's compile_config (label_weights as a tensor)."""
+    auc = metrics.deserialize({"module": "keras.metrics", "class_name": "AUC", "config": {
+        "name": "auc", "dtype": "float32", "num_thresholds": 200, "curve": "ROC", "summation_method": "interpolation",
+        "multi_label": True, "num_labels": 3, "from_logits": False,
+        "label_weights": {"class_name": "__tensor__", "config": {"value": [1.0, 2.0, 3.0], "dtype": "float32"}}}})
+    assert auc.get_config()["label_weights"] == [1.0, 2.0, 3.0] and auc.true_positives.shape == (200, 3)
+    top = metrics.deserialize({"class_name": "SparseTopKCategoricalAccuracy", "config": {
+        "name": "sparse_top_k_categorical_accuracy", "dtype": "float32", "k": 2, "from_sorted_ids": True}})
+    assert top.from_sorted_ids is True
+    loss = losses.deserialize({"class_name": "CategoricalCrossentropy", "config": {
+        "name": "categorical_crossentropy", "reduction": "sum_over_batch_size", "from_logits": False,
+        "label_smoothing": 0.1, "axis": -1}})
+    assert loss.get_config()["axis"] == -1 and loss.get_config()["label_smoothing"] == 0.1
+    model = Sequential([Dense(3, activation="sigmoid", input_shape=(4,))])
+    from minikeras.models.saving import keras_config
+
+    compiled = keras_config.compile_from_keras(
+        model, {"class_name": "Adam", "config": {"learning_rate": 0.001}},
+        {"class_name": "CategoricalCrossentropy", "config": {"axis": -1, "label_smoothing": 0.1}},
+        [{"class_name": "AUC", "config": {"multi_label": True, "num_labels": 3, "label_weights": {
+            "class_name": "__tensor__", "config": {"value": [1.0, 2.0, 3.0]}}}}], None, None, {}, "model.keras")
+    assert compiled and model.metrics_names == ["loss", "auc"]
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".keras"])
+def test_a_model_compiled_with_the_new_arguments_saves_and_loads(tmp_path, suffix):
+    if suffix == ".keras":
+        pytest.importorskip("h5py")
+    x = RNG.random((30, 4)).astype(np.float32)
+    y = (x[:, :3] > 0.4).astype(np.float32)
+    model = Sequential([Dense(3, activation="sigmoid", input_shape=(4,))])
+    model.compile("adam", losses.BinaryCrossentropy(axis=-1, label_smoothing=0.1),
+                  metrics=[metrics.AUC(multi_label=True, label_weights=[1, 0, 2], curve="PR", name="auc_pr")])
+    model.fit(x, y, verbose=0)
+    path = str(tmp_path / f"model{suffix}")
+    model.save(path)
+    clone = minikeras.models.load_model(path)
+    assert clone.metrics_names == ["loss", "auc_pr"]
+    np.testing.assert_allclose(clone.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0), rtol=1e-6)
