@@ -151,14 +151,17 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 @symbolic_aware
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """Categorical cross-entropy with integer labels.
 
     ``y_pred`` has the classes on ``axis`` (the last one by default), e.g. ``(batch, classes)``
     or, with ``axis=1``, ``(batch, classes, steps)``; ``y_true`` has ``y_pred``'s shape without
     that axis (or with it of size 1), e.g. ``(batch,)`` or ``(batch, 1)``. Returns ``y_true``'s
-    shape.
+    shape. Keras 3's ``ignore_class`` (which masks the loss) is not supported.
     """
+    if ignore_class is not None:
+        raise NotImplementedError(f"sparse_categorical_crossentropy: ignore_class={ignore_class!r} is not supported "
+                                  "by minikeras (it needs Keras 3's loss masks).")
     y_pred = as_tensor(y_pred)
     axis = class_axis("sparse_categorical_crossentropy", axis, y_pred.ndim)
     labels = np.asarray(y_true)
@@ -339,8 +342,12 @@ def _wrapper_class(class_name, fn, doc, with_logits=False, with_smoothing=False)
                 raise ValueError(f"{class_name}: label_smoothing must be in [0, 1], received {label_smoothing!r}.")
             LossFunctionWrapper.__init__(self, fn, reduction, name, from_logits=bool(from_logits),
                                          label_smoothing=float(label_smoothing), axis=_integer_axis(class_name, axis))
-    elif with_logits:
-        def __init__(self, from_logits=False, reduction="sum_over_batch_size", axis=-1, name=fn.__name__):
+    elif with_logits:  # SparseCategoricalCrossentropy
+        def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1,
+                     name=fn.__name__):
+            if ignore_class is not None:
+                raise NotImplementedError(f"{class_name}: ignore_class={ignore_class!r} is not supported by "
+                                          "minikeras (it needs Keras 3's loss masks).")
             LossFunctionWrapper.__init__(self, fn, reduction, name, from_logits=bool(from_logits),
                                          axis=_integer_axis(class_name, axis))
     else:

@@ -74,10 +74,15 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
 
     Args:
         from_logits: ``y_pred`` are logits rather than probabilities.
+        ignore_class: only None (Keras 3's masking of one class is not supported).
         axis: the class axis of ``y_pred`` (default -1, the last); ``y_true`` has ``y_pred``'s
             shape without it, e.g. ``(batch, steps)`` for ``(batch, classes, steps)`` and ``axis=1``.
     """
 
-    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, axis=-1):
+    def __init__(self, name="sparse_categorical_crossentropy", dtype=None, from_logits=False, ignore_class=None,
+                 axis=-1):
+        if ignore_class is not None:
+            raise NotImplementedError(f"SparseCategoricalCrossentropy: ignore_class={ignore_class!r} is not supported "
+                                      "by minikeras (it needs Keras 3's loss masks).")
         super().__init__(_named(losses.sparse_categorical_crossentropy, "SparseCategoricalCrossentropy"), name=name,
                          dtype=dtype, from_logits=bool(from_logits), axis=_axis("SparseCategoricalCrossentropy", axis))

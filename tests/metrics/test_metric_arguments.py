@@ -273,3 +273,12 @@ def test_a_model_compiled_with_the_new_arguments_saves_and_loads(tmp_path, suffi
     clone = minikeras.models.load_model(path)
     assert clone.metrics_names == ["loss", "auc_pr"]
     np.testing.assert_allclose(clone.evaluate(x, y, verbose=0), model.evaluate(x, y, verbose=0), rtol=1e-6)
+
+
+def test_ignore_class_is_refused_by_name():
+    for make in (lambda: metrics.SparseCategoricalCrossentropy(ignore_class=0),
+                 lambda: losses.SparseCategoricalCrossentropy(ignore_class=0),
+                 lambda: losses.sparse_categorical_crossentropy([0], [[1.0, 0.0]], ignore_class=0)):
+        with pytest.raises(NotImplementedError, match="ignore_class=0 is not supported"):
+            make()
+    assert metrics.SparseCategoricalCrossentropy(ignore_class=None).get_config()["axis"] == -1
