@@ -119,42 +119,75 @@ def categorical_hinge(y_true, y_pred):
 
 
 # --- probabilities ---------------------------------------------------------------------------------
+def class_axis(name, axis, ndim):
+    """``axis`` as a non-negative index into ``ndim`` axes, or a ValueError naming ``name``."""
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"{name}: axis must be an integer; received axis={axis!r} of type {type(axis).__name__}.")
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{name}: axis={axis} is out of range for y_pred of rank {ndim}; expected an axis "
+                         f"in [{-ndim}, {ndim - 1}].")
+    return int(axis) % ndim
+
+
 @symbolic_aware
-def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
-    """``-sum(y_true * log(y_pred))`` over the last axis, for one-hot (or soft) targets.
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """``-sum(y_true * log(y_pred))`` over the class axis (the last one unless ``axis``), for
+    one-hot (or soft) targets of ``y_pred``'s shape. Returns ``y_pred``'s shape without that axis.
 
     With ``from_logits=True``, ``y_pred`` are unnormalised scores and the log-softmax is
     taken in a way that is finite for any magnitude. Otherwise ``y_pred`` are probabilities,
     rescaled to sum to 1 and clipped to ``[eps, 1 - eps]`` (Keras 2). ``label_smoothing``
     (tf.keras) moves the targets towards uniform first:
-    ``y_true * (1 - label_smoothing) + label_smoothing / classes``.
+    ``y_true * (1 - label_smoothing) + label_smoothing / classes``, where ``classes`` is the
+    size of the LAST axis even when ``axis`` names another one: tf.keras and Keras 3 do so, and
+    minikeras gives their numbers.
     """
     y_true, y_pred = _as_pair(y_true, y_pred)
+    axis = class_axis("categorical_crossentropy", axis, y_pred.ndim)
     if label_smoothing:
         classes = y_pred.shape[-1]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
-    return K.categorical_crossentropy(y_true, y_pred, from_logits=from_logits)
+    return K.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
 @symbolic_aware
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False):
-    """Categorical cross-entropy with integer labels: ``y_true`` of shape ``(batch,)`` or ``(batch, 1)``."""
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """Categorical cross-entropy with integer labels.
+
+    ``y_pred`` has the classes on ``axis`` (the last one by default), e.g. ``(batch, classes)``
+    or, with ``axis=1``, ``(batch, classes, steps)``; ``y_true`` has ``y_pred``'s shape without
+    that axis (or with it of size 1), e.g. ``(batch,)`` or ``(batch, 1)``. Returns ``y_true``'s
+    shape. Keras 3's ``ignore_class`` (which masks the loss) is not supported.
+    """
+    if ignore_class is not None:
+        raise NotImplementedError(f"sparse_categorical_crossentropy: ignore_class={ignore_class!r} is not supported "
+                                  "by minikeras (it needs Keras 3's loss masks).")
     y_pred = as_tensor(y_pred)
-    return K.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits)
+    axis = class_axis("sparse_categorical_crossentropy", axis, y_pred.ndim)
+    labels = np.asarray(y_true)
+    if labels.ndim == y_pred.ndim and labels.shape[axis] == 1:
+        labels = np.squeeze(labels, axis=axis)
+    expected = y_pred.shape[:axis] + y_pred.shape[axis + 1:]
+    if labels.shape != expected:
+        raise ValueError(
+            f"sparse_categorical_crossentropy: expected integer labels of shape {expected} (y_pred's shape "
+            f"{y_pred.shape} without the class axis {axis}); received labels of shape {np.shape(y_true)}.")
+    return K.sparse_categorical_crossentropy(labels, y_pred, from_logits=from_logits, axis=axis)
 
 
 @symbolic_aware
-def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0):
-    """``mean(-(t log(p) + (1 - t) log(1 - p)))`` over the last axis.
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """``mean(-(t log(p) + (1 - t) log(1 - p)))`` over the last axis (or ``axis``).
 
     Probabilities are clipped to ``[eps, 1 - eps]``; with ``from_logits=True`` it is
     computed from the logits directly, finite for any magnitude. ``label_smoothing``
     (tf.keras) moves the targets towards 1/2 first: ``t * (1 - label_smoothing) + label_smoothing / 2``.
     """
     y_true, y_pred = _as_pair(y_true, y_pred)
+    axis = class_axis("binary_crossentropy", axis, y_pred.ndim)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    return ops.mean(K.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=-1)
+    return ops.mean(K.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
 
 
 @symbolic_aware
@@ -293,19 +326,30 @@ class LossFunctionWrapper(Loss):
         return {**self._fn_kwargs, **super().get_config()}
 
 
+def _integer_axis(name, axis):
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"{name}: axis must be an integer; received axis={axis!r} of type {type(axis).__name__}.")
+    return int(axis)
+
+
 def _wrapper_class(class_name, fn, doc, with_logits=False, with_smoothing=False):
-    """A named subclass of ``LossFunctionWrapper`` for ``fn`` (with ``from_logits`` and
-    ``label_smoothing`` if it has them)."""
+    """A named subclass of ``LossFunctionWrapper`` for ``fn`` (with ``from_logits``, and
+    ``label_smoothing`` if it has it; the cross-entropies also take ``axis``, in Keras 3's order)."""
     if with_smoothing:
-        def __init__(self, from_logits=False, label_smoothing=0.0, reduction="sum_over_batch_size",
+        def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                      name=fn.__name__):
             if not 0.0 <= float(label_smoothing) <= 1.0:
                 raise ValueError(f"{class_name}: label_smoothing must be in [0, 1], received {label_smoothing!r}.")
             LossFunctionWrapper.__init__(self, fn, reduction, name, from_logits=bool(from_logits),
-                                         label_smoothing=float(label_smoothing))
-    elif with_logits:
-        def __init__(self, from_logits=False, reduction="sum_over_batch_size", name=fn.__name__):
-            LossFunctionWrapper.__init__(self, fn, reduction, name, from_logits=bool(from_logits))
+                                         label_smoothing=float(label_smoothing), axis=_integer_axis(class_name, axis))
+    elif with_logits:  # SparseCategoricalCrossentropy
+        def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size", axis=-1,
+                     name=fn.__name__):
+            if ignore_class is not None:
+                raise NotImplementedError(f"{class_name}: ignore_class={ignore_class!r} is not supported by "
+                                          "minikeras (it needs Keras 3's loss masks).")
+            LossFunctionWrapper.__init__(self, fn, reduction, name, from_logits=bool(from_logits),
+                                         axis=_integer_axis(class_name, axis))
     else:
         def __init__(self, reduction="sum_over_batch_size", name=fn.__name__):
             LossFunctionWrapper.__init__(self, fn, reduction, name)

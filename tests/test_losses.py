@@ -187,7 +187,7 @@ def test_loss_classes_carry_from_logits_through_get_and_serialize():
                                losses.categorical_crossentropy(ONE_HOT, logits, from_logits=True).numpy())
     config = losses.serialize(fn)
     assert config == {"class_name": "CategoricalCrossentropy",
-                      "config": {"from_logits": True, "label_smoothing": 0.0, "reduction": "sum_over_batch_size",
+                      "config": {"from_logits": True, "label_smoothing": 0.0, "axis": -1, "reduction": "sum_over_batch_size",
                                  "name": "categorical_crossentropy"}}
     clone = losses.deserialize(config)
     assert isinstance(clone, losses.CategoricalCrossentropy) and clone.get_config() == config["config"]

@@ -7,7 +7,7 @@ Two kinds, as in tf.keras:
 * ``Metric`` objects that keep a state across batches (``update_state``, ``result``,
   ``reset_state``): ``base_metric.py``, and the built-in classes in ``reduction.py`` (``Mean``,
   ``Sum``, ``MeanMetricWrapper``), ``accuracy.py``, ``regression.py``, ``probabilistic.py``
-  (the cross-entropies) and ``confusion.py`` (``Precision``, ``Recall``, ``AUC``).
+  (the cross-entropies), ``confusion.py`` (``Precision``, ``Recall``) and ``auc.py`` (``AUC``).
 
 ``names.py`` holds the names that metrics are logged under and their other spellings.
 """
@@ -17,7 +17,8 @@ from minikeras.metrics.accuracy import (
     TopKCategoricalAccuracy,
 )
 from minikeras.metrics.base_metric import Metric
-from minikeras.metrics.confusion import AUC, Precision, Recall
+from minikeras.metrics.auc import AUC
+from minikeras.metrics.confusion import Precision, Recall
 from minikeras.metrics.functions import (
     ACCURACY_NAMES, CROSSENTROPY_NAMES, binary_accuracy, categorical_accuracy, deserialize, get,
     resolve, resolve_accuracy, serialize, sparse_categorical_accuracy, sparse_top_k_categorical_accuracy,

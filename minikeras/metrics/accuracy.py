@@ -9,7 +9,8 @@ for each wrong one, averaged with the sample weights.
 ``CategoricalAccuracy``         ``argmax(y_pred) == argmax(y_true)`` (one-hot targets)
 ``SparseCategoricalAccuracy``   ``argmax(y_pred) == y_true`` (integer targets)
 ``TopKCategoricalAccuracy(k)``  the one-hot target's class among the ``k`` largest scores
-``SparseTopKCategorical...(k)`` the integer target among the ``k`` largest scores
+``SparseTopKCategorical...(k)`` the integer target among the ``k`` largest scores (or, with
+                                ``from_sorted_ids=True``, among the first ``k`` ids of ``y_pred``)
 =============================== ==========================================================
 
 Example:
@@ -76,9 +77,42 @@ def _top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _in_top_k(y_pred, np.argmax(y_true, axis=-1), k)
 
 
-def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+def _sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    if from_sorted_ids:
+        return in_sorted_ids(y_true, y_pred, k, "SparseTopKCategoricalAccuracy")
     labels, y_pred = _sparse_labels(y_true, y_pred, "SparseTopKCategoricalAccuracy")
     return _in_top_k(y_pred, labels, k)
+
+
+def _integer_ids(values, what, name):
+    """``values`` as int64, or a ValueError if any of them is not a whole number."""
+    values = values_of(values)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64)
+    if values.dtype.kind == "b" or not np.issubdtype(values.dtype, np.number):
+        raise ValueError(f"{name}: with from_sorted_ids=True, {what} must be integer class ids; received "
+                         f"dtype {values.dtype}.")
+    whole = np.isfinite(values) & (values == np.round(values))
+    if not np.all(whole):
+        raise ValueError(
+            f"{name}: with from_sorted_ids=True, {what} must be integer class ids (sorted from the highest "
+            f"score); received {float(values[~whole].ravel()[0])!r} among them (dtype {values.dtype}). Pass "
+            "from_sorted_ids=False for the scores of every class.")
+    return values.astype(np.int64)
+
+
+def in_sorted_ids(y_true, y_pred, k, name="sparse_top_k_categorical_accuracy"):
+    """1 where the label is among the first ``k`` ids of ``y_pred``, else 0 (Keras 3's
+    ``from_sorted_ids=True``).
+
+    ``y_pred`` of shape ``(batch, ..., N)`` holds, per sample, the ids of the ``N`` best classes
+    from the highest score down (``N`` may be below ``k``: then all ``N`` count); ``y_true`` of
+    shape ``(batch, ...)`` (or with a trailing axis of 1) the integer labels. An id repeated
+    among the first ``k`` counts once.
+    """
+    ids = _integer_ids(y_pred, "y_pred (the top ids)", name)
+    labels, ids = _sparse_labels(_integer_ids(y_true, "y_true (the labels)", name), ids, name)
+    return np.any(labels[..., None] == ids[..., :k], axis=-1).astype(np.float32)
 
 
 class Accuracy(MeanMetricWrapper):
@@ -121,9 +155,23 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
-    """How often the integer label is among the ``k`` largest predictions."""
+    """How often the integer label is among the ``k`` largest predictions.
+
+    Args:
+        k: how many of the best classes count (default 5).
+        from_sorted_ids: ``y_pred`` holds, instead of one score per class, the ids of the best
+            classes sorted from the highest score down, shape ``(batch, N)``; the label must be
+            among the first ``k`` of them (Keras 3). For models that return their top ids only.
+
+    Example:
+        >>> m = SparseTopKCategoricalAccuracy(k=1, from_sorted_ids=True)
+        >>> m.update_state([2, 1], [[1, 0, 3], [1, 2, 3]])
+        >>> float(m.result())
+        0.5
+    """
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None, from_sorted_ids=False):
-        if from_sorted_ids:
-            raise NotImplementedError("SparseTopKCategoricalAccuracy: from_sorted_ids=True is not supported.")
         super().__init__(_sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=int(k))
+        self.k, self.from_sorted_ids = int(k), bool(from_sorted_ids)
+        if self.from_sorted_ids:  # in the config only when True, as Keras writes it
+            self._fn_kwargs["from_sorted_ids"] = True

@@ -64,8 +64,16 @@ def top_k_categorical_accuracy(y_true, y_pred, k=5):
     return _floats(_in_top_k(y_pred, np.argmax(y_true, axis=-1), k))
 
 
-def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
-    """1 where the integer label is among the ``k`` largest predictions, else 0."""
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False):
+    """1 where the integer label is among the ``k`` largest predictions, else 0.
+
+    With ``from_sorted_ids=True`` (Keras 3), ``y_pred`` holds the ids of the best classes sorted
+    from the highest score down, and the label must be among the first ``k`` of them.
+    """
+    if from_sorted_ids:
+        from minikeras.metrics.accuracy import in_sorted_ids
+
+        return _floats(in_sorted_ids(y_true, y_pred, k))
     labels, y_pred = _labels(y_true, y_pred, "sparse_top_k_categorical_accuracy")
     return _floats(_in_top_k(y_pred, labels.astype(np.int64), k))
 

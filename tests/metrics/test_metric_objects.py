@@ -125,7 +125,7 @@ def test_loss_classes_keep_label_smoothing_from_logits_and_reduction():
     t = np.array([[0.75], [0.25]])  # 1 and 0 moved halfway to 1/2
     expected = -(t * np.log(p) + (1 - t) * np.log(1 - p)).sum()
     assert float(bce([[1.0], [0.0]], logits)) == pytest.approx(expected, rel=1e-6)
-    assert bce.get_config() == {"from_logits": True, "label_smoothing": 0.5, "reduction": "sum",
+    assert bce.get_config() == {"from_logits": True, "label_smoothing": 0.5, "axis": -1, "reduction": "sum",
                                 "name": "binary_crossentropy"}
     with pytest.raises(ValueError, match=r"CategoricalCrossentropy: label_smoothing must be in \[0, 1\], received 2"):
         losses.CategoricalCrossentropy(label_smoothing=2)
@@ -140,8 +140,9 @@ def test_metric_errors_name_the_metric():
         metrics.AUC(num_thresholds=1)
     with pytest.raises(ValueError, match="AUC: curve must be 'ROC' or 'PR'; received 'DET'"):
         metrics.AUC(curve="DET")
-    with pytest.raises(NotImplementedError, match="AUC: multi_label"):
-        metrics.AUC(multi_label=True)
+    with pytest.raises(ValueError, match="AUC: num_labels is needed only when multi_label is True; received "
+                                         "num_labels=3 with multi_label=False"):
+        metrics.AUC(num_labels=3)
     with pytest.raises(ValueError, match=r"AUC: y_true of shape \(4,\) and y_pred of shape \(4, 3\) do not match"):
         metrics.AUC().update_state(np.zeros(4), np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"Metric 'mean': sample_weight of shape \(3,\) does not broadcast"):
