@@ -179,7 +179,8 @@ def _prose_nodes(source):
 
 def english_labels(korean_source, english_source):
     """What ``translate`` needs: every Korean prose literal with its English twin (same place in
-    the code), and every Korean f-string as a pattern with its English template."""
+    the code), and every Korean f-string as a pattern with its English template (the patterns
+    with the most literal text first)."""
     constants, templates = {}, []
     for ko, en in zip(_prose_nodes(korean_source), _prose_nodes(english_source)):
         if isinstance(ko, ast.JoinedStr) and isinstance(en, ast.JoinedStr):
@@ -190,6 +191,8 @@ def english_labels(korean_source, english_source):
             templates.append((re.compile(pattern + r"\Z", re.S), parts))
         elif isinstance(ko, ast.Constant) and isinstance(en, ast.Constant):
             constants[ko.value] = en.value
+    # The most specific pattern first: "정확도: {a}" would also match "정확도: {a} ({b} %)".
+    templates.sort(key=lambda template: -len(template[0].pattern.replace("(.*?)", "")))
     return constants, templates
 
 
@@ -209,6 +212,34 @@ def translate(text, constants, templates):
     if "\n" in text and HANGUL.search(text):
         return "\n".join(translate(line, constants, templates) for line in text.split("\n"))
     return text
+
+
+def _translate_ticks(axis, labels):
+    """Make ``axis`` (a matplotlib Axis) write its tick labels through ``translate``.
+
+    Tick labels are written when the figure is drawn, by the axis' formatter (the names of
+    ``ax.barh(names, ...)``, for example); this one keeps the formatter and translates what it
+    writes."""
+    from matplotlib.ticker import Formatter
+
+    class English(Formatter):
+        def __init__(self, formatter):
+            self.formatter = formatter
+
+        def __call__(self, value, pos=None):
+            return translate(self.formatter(value, pos), *labels)
+
+        def format_ticks(self, values):
+            return [translate(text, *labels) for text in self.formatter.format_ticks(values)]
+
+        def set_locs(self, locs):
+            self.formatter.set_locs(locs)
+
+        def get_offset(self):
+            return translate(self.formatter.get_offset(), *labels)
+
+    axis.set_major_formatter(English(axis.get_major_formatter()))
+    axis.set_minor_formatter(English(axis.get_minor_formatter()))
 
 
 # --- the lesson -----------------------------------------------------------------------------------
@@ -247,6 +278,9 @@ class Lesson(_english.Lesson):
 
             for text in figure.findobj(Text):
                 text.set_text(translate(text.get_text(), *self.labels))
+            for ax in figure.axes:
+                for axis in (ax.xaxis, ax.yaxis):
+                    _translate_ticks(axis, self.labels)
         path = os.path.join(self.figures_dir, file_name)
         _english.save_figure(figure, path)
         self.saved.append(path)
