@@ -22,6 +22,7 @@ Example:
 import numpy as np
 
 from minikeras.inspect.tape_view import op_name, tensor_labels
+from minikeras.utils.plotting.words import Words
 
 __all__ = ["plot_tape"]
 
@@ -45,7 +46,7 @@ def _graph(tape, target, max_ops):
     return kept, len(order) - len(kept), unrelated, producer
 
 
-def plot_tape(tape, target, max_ops=40, to_file=None, figsize=None, dpi=100):
+def plot_tape(tape, target, max_ops=40, to_file=None, figsize=None, dpi=100, words=None):
     """Draw the operations of ``tape`` that ``target`` depends on.
 
     Args:
@@ -57,6 +58,10 @@ def plot_tape(tape, target, max_ops=40, to_file=None, figsize=None, dpi=100):
         to_file: if given, the figure is also saved there (PNG, SVG, ... by extension).
         figsize: the figure size in inches (default: from the number of rows and columns).
         dpi: the resolution of the saved file.
+        words: the figure's own words in another language (keys ``tape_title``,
+            ``operations``, ``watched_variables``, ``target``, ``const``, ``left_out``,
+            ``left_out_note``, ``unrelated_note``, ``tape_legend``; see
+            ``minikeras.utils.plotting.words``). Operation names stay as in the code.
 
     Returns:
         The matplotlib ``Figure``.
@@ -66,6 +71,7 @@ def plot_tape(tape, target, max_ops=40, to_file=None, figsize=None, dpi=100):
     """
     import matplotlib.pyplot as plt
 
+    say = Words(words, "plot_tape")
     kept, cut, unrelated, producer = _graph(tape, target, max_ops)
     if not kept:
         raise ValueError(
@@ -86,7 +92,7 @@ def plot_tape(tape, target, max_ops=40, to_file=None, figsize=None, dpi=100):
         kinds[node] = "target" if op.output is target else "op"
         texts[node] = f"{op_name(op)}  #{index}"
         if op.output is target:
-            texts[node] += f"\ntarget {tuple(op.output.shape)} {op.output.dtype}"
+            texts[node] += f"\n{say('target')} {tuple(op.output.shape)} {op.output.dtype}"
         for x in op.inputs:
             source = producer.get(id(x))
             if source in kept_set:
@@ -97,13 +103,13 @@ def plot_tape(tape, target, max_ops=40, to_file=None, figsize=None, dpi=100):
                     nodes.append(parent)
                     parents[parent] = []
                     if source is not None:
-                        kinds[parent], texts[parent] = "cut", f"(left out) {labels[id(x)]}"
+                        kinds[parent], texts[parent] = "cut", f"{say('left_out')} {labels[id(x)]}"
                     elif id(x) in watched_variables:
                         kinds[parent], texts[parent] = "variable", f"{labels[id(x)]}*"
                     elif id(x) in tape._tracked:
                         kinds[parent], texts[parent] = "watched", labels[id(x)]
                     else:
-                        kinds[parent], texts[parent] = "const", "const"
+                        kinds[parent], texts[parent] = "const", say("const")
             parents[node].append((parent, x))
 
     position = _layout(nodes, parents)
@@ -142,18 +148,15 @@ def plot_tape(tape, target, max_ops=40, to_file=None, figsize=None, dpi=100):
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
     ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
     n_ops, n_vars = len(tape._operations), len(watched_variables)
-    title = (f"GradientTape: {n_ops} operation{'s' if n_ops != 1 else ''}, {n_vars} watched "
-             f"variable{'s' if n_vars != 1 else ''}")
+    title = say("tape_title", operations=say("operations", n=n_ops),
+                variables=say("watched_variables", n=n_vars))
     ax.set_title(title, fontsize=10)
     notes = []
     if cut:
-        notes.append(f"{cut} earlier operation{'s' if cut != 1 else ''} left out (max_ops={max_ops}); "
-                     "red dashed boxes stand for their outputs")
+        notes.append(say("left_out_note", n=cut, max_ops=max_ops))
     if unrelated:
-        notes.append(f"{unrelated} recorded operation{'s' if unrelated != 1 else ''} do not lead to "
-                     "the target and are not drawn")
-    notes.append("orange *: watched variable, green: watched tensor, grey: constant; "
-                 "arrows: tensors with their shapes")
+        notes.append(say("unrelated_note", n=unrelated))
+    notes.append(say("tape_legend"))
     fig.text(0.5, 0.005, "\n".join(notes), ha="center", va="bottom", fontsize=7,
              color="#cc0000" if cut else "#333333")
     fig.tight_layout(rect=(0, 0.02 + 0.012 * len(notes), 1, 1))

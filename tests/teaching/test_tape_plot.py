@@ -55,7 +55,7 @@ def test_only_what_leads_to_the_target_is_drawn():
     fig = plot_tape(tape, y)
     drawn = texts(fig)
     assert "Exp  #2" not in drawn and "Multiply  #0" in drawn
-    assert any("1 recorded operation do not lead to the target" in t for t in drawn)
+    assert any("1 recorded operation does not lead to the target" in t for t in drawn)
     assert "x0\n(3,) float64" in drawn
     plt.close(fig)
     tape.gradient(y, a)

@@ -174,7 +174,7 @@ print(f"  Cython 커널    {1000 * layer_cython:9.2f} ms   ({layer_python / laye
 assert difference < 1e-5
 
 figure, ax = plt.subplots(figsize=(7, 2.8), layout="constrained")
-names = ["im2col, 파이썬 쌍둥이", "im2col, Cython", "Conv2D, reference", "Conv2D, Cython"]
+names = ["im2col, 파이썬 쌍둥이", "im2col, Cython", "Conv2D, reference 커널", "Conv2D, Cython"]
 values = 1000 * np.array([seconds_python, seconds_cython, layer_python, layer_cython])
 bars = ax.barh(names, values, color=["tab:orange", "tab:blue", "tab:orange", "tab:blue"])
 ax.bar_label(bars, [f"{v:,.0f} ms" if v >= 100 else f"{v:.2g} ms" for v in values], padding=3)

@@ -5,7 +5,7 @@ A Korean lesson is its English twin (``tutorials/NN_name.py``) with the prose tr
 explanations, figure titles and labels). The code is the same, cell for cell;
 ``tests/test_tutorials_ko.py`` compares each pair with ``code_fingerprint`` below. Run from
 ``tutorials/ko/`` (as a script, or opened as a notebook there), ``from lesson_setup import
-Lesson`` finds this module, which differs from the English one in three ways:
+Lesson`` finds this module, which differs from the English one in four ways:
 
 * the figures go to ``tutorials/figures/ko/NN_name/``;
 * the figures are drawn with NanumGothic, a Hangul font (SIL Open Font License) that ships
@@ -13,9 +13,15 @@ Lesson`` finds this module, which differs from the English one in three ways:
   The font file is registered with matplotlib's font manager; the package itself is never
   imported (importing it would change matplotlib's settings for the whole session).
   ``MINIKERAS_KOREAN_FONT=/path/to/font.ttf`` chooses another font file;
-* when no Hangul font is found, the lesson prints a note and draws its figures with the
-  English lesson's titles and labels, taken from the twin at the same place in the code
-  (``english_labels``), instead of boxes where the Hangul should be.
+* the plotting helpers (``plot_history``, ``plot_samples``, ``plot_tape``...) draw their own
+  words (axis labels, legends, captions, default titles) in Korean: ``KOREAN_WORDS`` below,
+  given to ``minikeras.utils.plotting.set_words``. The lessons' code does not change: the same
+  ``plotting.plot_history(history)`` draws 에폭 and 훈련 where the English lesson draws epoch
+  and training;
+* when no Hangul font is found, the lesson prints a note and draws its figures in English: the
+  helpers keep their English words, and the lesson's own titles and labels are the English
+  lesson's, taken from the twin at the same place in the code (``english_labels``), instead
+  of boxes where the Hangul should be.
 """
 import ast
 import importlib.util
@@ -38,6 +44,41 @@ _english = _load_english_setup()
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 FONT_ENVIRONMENT = "MINIKERAS_KOREAN_FONT"
 FONT_PACKAGE = "koreanize_matplotlib"  # pip install koreanize-matplotlib: fonts/NanumGothic.ttf
+
+# The plotting helpers' words in Korean (the keys: minikeras/utils/plotting/words.py), with
+# the terms of the Korean Keras documentation and of the lessons.
+KOREAN_WORDS = {
+    "epoch": "에폭",
+    "training": "훈련",
+    "validation": "검증",
+    "metrics": {"loss": "손실", "accuracy": "정확도", "acc": "정확도",
+                "mae": "평균 절대 오차", "mse": "평균 제곱 오차"},
+    "predicted": "예측 {name}",
+    "predicted_with_confidence": "예측 {name} ({percent:.0f}%)",
+    "true": "정답 {name}",
+    "wrong_title": "{count}개 중 {wrong}개 틀림 (빨간색)",
+    "predicted_class": "예측한 클래스",
+    "true_class": "실제 클래스",
+    "images": "이미지 수",
+    "row_fraction": "행 안의 비율",
+    "accuracy_title": "정확도 {percent:.1f} % ({count}개 중 {right}개)",
+    "weight": "가중치",
+    "filters_title": "필터 {filters}개 중 {count}개, {kh}x{kw} ({shown})",
+    "input_channel": "입력 채널 {channels}개 중 {channel}번",
+    "rgb_channels": "색 = 입력 채널 3개",
+    "input": "입력",
+    "first_maps": "(처음 {count}개)",
+    "output": "출력 {index}",
+    "tape_title": "GradientTape: {operations}, {variables}",
+    "operations": "연산 {n}개",
+    "watched_variables": "감시하는 변수 {n}개",
+    "target": "목표값",
+    "const": "상수",
+    "left_out": "(생략)",
+    "left_out_note": "앞의 연산 {n}개 생략 (max_ops={max_ops}); 빨간 점선 상자가 그 출력입니다",
+    "unrelated_note": "기록된 연산 {n}개는 목표값으로 이어지지 않아 그리지 않았습니다",
+    "tape_legend": "주황 *: 감시하는 변수, 초록: 감시하는 텐서, 회색: 상수; 화살표: 텐서와 그 크기",
+}
 
 
 # --- the font -------------------------------------------------------------------------------------
@@ -138,7 +179,8 @@ def _prose_nodes(source):
 
 def english_labels(korean_source, english_source):
     """What ``translate`` needs: every Korean prose literal with its English twin (same place in
-    the code), and every Korean f-string as a pattern with its English template."""
+    the code), and every Korean f-string as a pattern with its English template (the patterns
+    with the most literal text first)."""
     constants, templates = {}, []
     for ko, en in zip(_prose_nodes(korean_source), _prose_nodes(english_source)):
         if isinstance(ko, ast.JoinedStr) and isinstance(en, ast.JoinedStr):
@@ -149,6 +191,8 @@ def english_labels(korean_source, english_source):
             templates.append((re.compile(pattern + r"\Z", re.S), parts))
         elif isinstance(ko, ast.Constant) and isinstance(en, ast.Constant):
             constants[ko.value] = en.value
+    # The most specific pattern first: "정확도: {a}" would also match "정확도: {a} ({b} %)".
+    templates.sort(key=lambda template: -len(template[0].pattern.replace("(.*?)", "")))
     return constants, templates
 
 
@@ -170,6 +214,34 @@ def translate(text, constants, templates):
     return text
 
 
+def _translate_ticks(axis, labels):
+    """Make ``axis`` (a matplotlib Axis) write its tick labels through ``translate``.
+
+    Tick labels are written when the figure is drawn, by the axis' formatter (the names of
+    ``ax.barh(names, ...)``, for example); this one keeps the formatter and translates what it
+    writes."""
+    from matplotlib.ticker import Formatter
+
+    class English(Formatter):
+        def __init__(self, formatter):
+            self.formatter = formatter
+
+        def __call__(self, value, pos=None):
+            return translate(self.formatter(value, pos), *labels)
+
+        def format_ticks(self, values):
+            return [translate(text, *labels) for text in self.formatter.format_ticks(values)]
+
+        def set_locs(self, locs):
+            self.formatter.set_locs(locs)
+
+        def get_offset(self):
+            return translate(self.formatter.get_offset(), *labels)
+
+    axis.set_major_formatter(English(axis.get_major_formatter()))
+    axis.set_minor_formatter(English(axis.get_minor_formatter()))
+
+
 # --- the lesson -----------------------------------------------------------------------------------
 class Lesson(_english.Lesson):
     """``tutorials/lesson_setup.Lesson`` for the Korean lessons (see the module's docstring)."""
@@ -179,12 +251,16 @@ class Lesson(_english.Lesson):
         if not any(a == "--figures-dir" or a.startswith("--figures-dir=") for a in argv):
             argv += ["--figures-dir", os.path.join(TUTORIALS, "figures", "ko", name)]
         super().__init__(name, description, options, argv)
+        from minikeras.utils import plotting
+
         self.font_path = find_korean_font()
         if self.font_path is not None:
             self.font = use_korean_font(self.font_path)
             self.labels = None
+            plotting.set_words(KOREAN_WORDS)
         else:
             self.font = None
+            plotting.set_words(None)
             with open(os.path.join(KO, name + ".py"), encoding="utf-8") as f:
                 korean = f.read()
             with open(os.path.join(TUTORIALS, name + ".py"), encoding="utf-8") as f:
@@ -202,6 +278,9 @@ class Lesson(_english.Lesson):
 
             for text in figure.findobj(Text):
                 text.set_text(translate(text.get_text(), *self.labels))
+            for ax in figure.axes:
+                for axis in (ax.xaxis, ax.yaxis):
+                    _translate_ticks(axis, self.labels)
         path = os.path.join(self.figures_dir, file_name)
         _english.save_figure(figure, path)
         self.saved.append(path)

@@ -11,6 +11,10 @@ Five functions, one question each:
 and ``save_figure``, the atomic save they all use, for figures of your own. ``plot_tape``
 (what did the tape record?) lives in ``minikeras.inspect`` and is re-exported here.
 
+The helpers' own words (axis labels, legends, captions, default titles) are English by
+default; ``set_words`` chooses others for every later figure, and each helper's ``words=``
+argument for one figure (see ``minikeras.utils.plotting.words``).
+
 Each returns the ``matplotlib.figure.Figure`` it drew (show it with ``plt.show()``, or let a
 notebook display it) and saves it when ``to_file`` names an image file (``.png``, ``.pdf``,
 ``.svg``...): written to a temporary file in the same folder, then renamed, so a reader never
@@ -30,9 +34,10 @@ from minikeras.utils.plotting._common import save_figure
 from minikeras.utils.plotting.classification import plot_confusion_matrix, plot_samples
 from minikeras.utils.plotting.convolution import plot_feature_maps, plot_filters
 from minikeras.utils.plotting.history import plot_history
+from minikeras.utils.plotting.words import get_words, set_words
 from minikeras.inspect.tape_plot import plot_tape
 
 __all__ = [
     "plot_history", "plot_filters", "plot_feature_maps", "plot_confusion_matrix", "plot_samples",
-    "plot_tape", "save_figure",
+    "plot_tape", "save_figure", "set_words", "get_words",
 ]

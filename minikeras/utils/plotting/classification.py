@@ -2,12 +2,13 @@
 import numpy as np
 
 from minikeras.utils.plotting._common import class_labels, class_name, grid, pyplot, save_figure
+from minikeras.utils.plotting.words import Words
 
 __all__ = ["plot_confusion_matrix", "plot_samples"]
 
 
 def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, title=None,
-                          cmap="Blues", figsize=None, to_file=None, dpi=100):
+                          cmap="Blues", figsize=None, to_file=None, dpi=100, words=None):
     """A table of counts: row = the true class, column = the predicted class.
 
     The diagonal holds the images read right; every other cell counts one kind of
@@ -25,6 +26,9 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, tit
         figsize: ``(width, height)`` in inches.
         to_file: save the figure there too.
         dpi: resolution of the saved file.
+        words: the figure's own words in another language (keys ``predicted_class``,
+            ``true_class``, ``images``, ``row_fraction``, ``accuracy_title``; see
+            ``minikeras.utils.plotting.words``).
 
     Returns:
         The Figure, with one axes holding the matrix (``num_classes x num_classes`` cells,
@@ -54,11 +58,12 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, tit
     counts = np.zeros((k, k), dtype=int)
     np.add.at(counts, (true, pred), 1)
     values = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1) if normalize else counts
+    say = Words(words, "plot_confusion_matrix")
     plt = pyplot()
     size = figsize or (max(4.0, 0.55 * k + 2.2), max(3.6, 0.55 * k + 1.6))
     figure, ax = plt.subplots(figsize=size, layout="constrained")
     picture = ax.imshow(values, cmap=cmap, vmin=0)
-    figure.colorbar(picture, ax=ax, label="fraction of the row" if normalize else "images")
+    figure.colorbar(picture, ax=ax, label=say("row_fraction" if normalize else "images"))
     dark = values.max() / 2 if values.max() > 0 else 1
     for i in range(k):
         for j in range(k):
@@ -68,10 +73,11 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, tit
     names = [class_name(class_names, c) for c in range(k)]
     ax.set_xticks(range(k), names, rotation=45 if max(map(len, names)) > 3 else 0)
     ax.set_yticks(range(k), names)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
+    ax.set_xlabel(say("predicted_class"))
+    ax.set_ylabel(say("true_class"))
     right = int(np.trace(counts))
-    ax.set_title(title or f"accuracy {100 * right / true.size:.1f} % ({right} of {true.size})")
+    ax.set_title(title or say("accuracy_title", percent=100 * right / true.size, right=right,
+                              count=true.size))
     save_figure(figure, to_file, dpi)
     return figure
 
@@ -81,7 +87,7 @@ def plot_confusion_matrix(y_true, y_pred, class_names=None, normalize=False, tit
 # --------------------------------------------------------------------------------------
 
 def plot_samples(images, labels=None, predictions=None, class_names=None, ncols=8,
-                 max_images=32, title=None, cmap="gray_r", to_file=None, dpi=100):
+                 max_images=32, title=None, cmap="gray_r", to_file=None, dpi=100, words=None):
     """A grid of images, each titled with its true and (if given) predicted class.
 
     With predictions and labels, a panel's title reads ``pred 3`` over ``true 3``; a wrong
@@ -102,6 +108,10 @@ def plot_samples(images, labels=None, predictions=None, class_names=None, ncols=
         cmap: colour map of one-channel images (``'gray_r'``: dark ink on white paper).
         to_file: save the figure there too.
         dpi: resolution of the saved file.
+        words: the figure's own words in another language, e.g. ``{"predicted": "예측
+            {name}", "true": "정답 {name}"}`` (keys ``predicted``,
+            ``predicted_with_confidence``, ``true``, ``wrong_title``; see
+            ``minikeras.utils.plotting.words``).
 
     Returns:
         The Figure: one image panel per drawn image.
@@ -135,6 +145,7 @@ def plot_samples(images, labels=None, predictions=None, class_names=None, ncols=
         if values is not None and len(values) != len(images):
             raise ValueError(f"plot_samples: {len(images)} images but {len(values)} {name}.")
     rows, cols = grid(n, ncols)
+    say = Words(words, "plot_samples")
     plt = pyplot()
     height = 1.45 if guess is not None else 1.25
     figure, axes = plt.subplots(rows, cols, squeeze=False, layout="constrained",
@@ -148,11 +159,13 @@ def plot_samples(images, labels=None, predictions=None, class_names=None, ncols=
         ax.set_xticks([])
         ax.set_yticks([])
         parts, colour = [], "black"
-        if guess is not None:
-            sure = f" ({100 * confidence[i]:.0f}%)" if confidence is not None else ""
-            parts.append(f"pred {class_name(class_names, guess[i])}{sure}")
+        if guess is not None and confidence is not None:
+            parts.append(say("predicted_with_confidence", name=class_name(class_names, guess[i]),
+                             percent=100 * confidence[i]))
+        elif guess is not None:
+            parts.append(say("predicted", name=class_name(class_names, guess[i])))
         if true is not None:
-            parts.append(f"true {class_name(class_names, true[i])}")
+            parts.append(say("true", name=class_name(class_names, true[i])))
         if guess is not None and true is not None and guess[i] != true[i]:
             wrong += 1
             colour, parts[0] = "red", "\u2717 " + parts[0]
@@ -162,7 +175,7 @@ def plot_samples(images, labels=None, predictions=None, class_names=None, ncols=
         text = "\n".join(parts)
         ax.set_title(text, fontsize=8, color=colour, fontweight="bold" if colour == "red" else None)
     if title is None and guess is not None and true is not None:
-        title = f"{wrong} of {n} wrong (in red)"
+        title = say("wrong_title", wrong=wrong, count=n)
     if title:
         figure.suptitle(title)
     save_figure(figure, to_file, dpi)

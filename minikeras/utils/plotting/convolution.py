@@ -4,12 +4,13 @@ import math
 import numpy as np
 
 from minikeras.utils.plotting._common import grid, pyplot, save_figure
+from minikeras.utils.plotting.words import Words
 
 __all__ = ["plot_filters", "plot_feature_maps"]
 
 
 def plot_filters(layer_or_weights, channel=None, max_filters=64, ncols=8, title=None,
-                 to_file=None, dpi=100):
+                 to_file=None, dpi=100, words=None):
     """The kernels of a 2D convolution, one small image per filter.
 
     A first layer's 3x3 filters are the patterns it looks for: a bright row over a dark
@@ -28,6 +29,9 @@ def plot_filters(layer_or_weights, channel=None, max_filters=64, ncols=8, title=
         title: the figure's title; default says the layer, the count and the size.
         to_file: save the figure there too.
         dpi: resolution of the saved file.
+        words: the figure's own words in another language (keys ``weight``,
+            ``filters_title``, ``input_channel``, ``rgb_channels``; see
+            ``minikeras.utils.plotting.words``).
 
     Returns:
         The Figure: one image panel per filter (titled with the filter's number), and the
@@ -63,6 +67,7 @@ def plot_filters(layer_or_weights, channel=None, max_filters=64, ncols=8, title=
         channel = 0
     count = min(filters, max_filters)
     rows, cols = grid(count, ncols)
+    say = Words(words, "plot_filters")
     plt = pyplot()
     figure, axes = plt.subplots(rows, cols, squeeze=False, layout="constrained",
                                 figsize=(1.1 * cols + 1.2, 1.2 * rows + 0.6))
@@ -82,11 +87,12 @@ def plot_filters(layer_or_weights, channel=None, max_filters=64, ncols=8, title=
             image = ax.imshow(kernel[:, :, channel, f], cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(str(f), fontsize=9)
     if title is None:
-        shown = "colour = the 3 input channels" if colour else f"input channel {channel} of {c_in}"
-        title = (f"{name + ': ' if name else ''}{count} of {filters} filters, {kh}x{kw} ({shown})")
+        shown = say("rgb_channels") if colour else say("input_channel", channel=channel, channels=c_in)
+        title = (f"{name + ': ' if name else ''}"
+                 + say("filters_title", count=count, filters=filters, kh=kh, kw=kw, shown=shown))
     figure.suptitle(title)
     if image is not None:
-        figure.colorbar(image, ax=axes.ravel()[:count].tolist(), shrink=0.8, label="weight")
+        figure.colorbar(image, ax=axes.ravel()[:count].tolist(), shrink=0.8, label=say("weight"))
     save_figure(figure, to_file, dpi)
     return figure
 
@@ -119,7 +125,7 @@ def _layer_outputs(model, image, layer_names):
 
 
 def plot_feature_maps(model_or_layer_outputs, x=None, layer_names=None, max_maps=16, ncols=8,
-                      data_format=None, cmap="viridis", to_file=None, dpi=100):
+                      data_format=None, cmap="viridis", to_file=None, dpi=100, words=None):
     """What each layer computes from one image: every channel of its output as a picture.
 
     A convolution's output has one map per filter: bright where the filter's pattern is
@@ -144,6 +150,8 @@ def plot_feature_maps(model_or_layer_outputs, x=None, layer_names=None, max_maps
         cmap: matplotlib colour map of the maps.
         to_file: save the figure there too.
         dpi: resolution of the saved file.
+        words: the figure's own words in another language (keys ``input``, ``first_maps``,
+            ``output``; see ``minikeras.utils.plotting.words``).
 
     Returns:
         The Figure: the input image (if known) in the first row, then for each layer one
@@ -164,6 +172,7 @@ def plot_feature_maps(model_or_layer_outputs, x=None, layer_names=None, max_maps
     """
     from minikeras import backend as K
 
+    say = Words(words, "plot_feature_maps")
     image = None
     if x is not None:
         image = np.asarray(x, dtype="float32")
@@ -184,7 +193,7 @@ def plot_feature_maps(model_or_layer_outputs, x=None, layer_names=None, max_maps
         formats = [data_format] * len(names)
     elif isinstance(model_or_layer_outputs, (list, tuple)):
         outputs = [np.asarray(o) for o in model_or_layer_outputs]
-        names = list(layer_names or [f"output {i}" for i in range(len(outputs))])
+        names = list(layer_names or [say("output", index=i) for i in range(len(outputs))])
         formats = [data_format] * len(names)
     elif hasattr(model_or_layer_outputs, "layers"):
         if image is None:
@@ -228,12 +237,12 @@ def plot_feature_maps(model_or_layer_outputs, x=None, layer_names=None, max_maps
             ax.set_yticks([])
             if name == "input" and image is not None and values is blocks[0][1]:
                 ax.imshow(values.squeeze(-1) if values.shape[-1] == 1 else values, cmap="gray_r")
-                ax.set_ylabel(f"input\n{'x'.join(map(str, values.shape))}", fontsize=8)
+                ax.set_ylabel(f"{say('input')}\n{'x'.join(map(str, values.shape))}", fontsize=8)
                 continue
             ax.imshow(values[:, :, i], cmap=cmap)
             ax.set_title(str(i), fontsize=8)
             if i == 0:
-                shown = "" if count == values.shape[-1] else f"\n(first {count})"
+                shown = "" if count == values.shape[-1] else "\n" + say("first_maps", count=count)
                 ax.set_ylabel(f"{name}\n{'x'.join(map(str, values.shape))}{shown}", fontsize=8)
         row += block_rows
     save_figure(figure, to_file, dpi)

@@ -2,11 +2,12 @@
 import numpy as np
 
 from minikeras.utils.plotting._common import pyplot, save_figure
+from minikeras.utils.plotting.words import Words
 
 __all__ = ["plot_history"]
 
 
-def plot_history(history, metrics=None, title=None, figsize=None, to_file=None, dpi=100):
+def plot_history(history, metrics=None, title=None, figsize=None, to_file=None, dpi=100, words=None):
     """Learning curves: one panel per quantity, the training curve and its ``val_`` twin.
 
     A curve that keeps falling on the training data while its ``val_`` twin turns up is
@@ -21,10 +22,14 @@ def plot_history(history, metrics=None, title=None, figsize=None, to_file=None, 
         figsize: ``(width, height)`` in inches; default 4.5 inches per panel by 3.5.
         to_file: save the figure there too.
         dpi: resolution of the saved file.
+        words: the figure's own words in another language, e.g. ``{"epoch": "에폭",
+            "training": "훈련", "validation": "검증", "metrics": {"loss": "손실"}}`` (keys
+            ``epoch``, ``training``, ``validation``, ``metrics``; see
+            ``minikeras.utils.plotting.words``).
 
     Returns:
-        The Figure: one axes per metric, x the epoch (1, 2, ...), a line ``training`` and,
-        when the history has it, a line ``validation``.
+        The Figure: one axes per metric, titled with its name, x the epoch (1, 2, ...), a
+        line ``training`` and, when the history has it, a line ``validation``.
 
     Raises:
         ValueError: an empty history, or a metric it does not hold.
@@ -53,19 +58,20 @@ def plot_history(history, metrics=None, title=None, figsize=None, to_file=None, 
             f"plot_history: the history has no {missing or 'training quantity'}; "
             f"it holds {sorted(logs)}."
         )
+    say = Words(words, "plot_history")
     plt = pyplot()
     figure, axes = plt.subplots(1, len(metrics), squeeze=False, layout="constrained",
                                 figsize=figsize or (4.5 * len(metrics), 3.5))
     for ax, name in zip(axes[0], metrics):
         values = np.asarray(logs[name], dtype=float)
         epochs = np.arange(1, len(values) + 1)
-        ax.plot(epochs, values, "o-", label="training")
+        ax.plot(epochs, values, "o-", label=say("training"))
         if "val_" + name in logs:
             validation = np.asarray(logs["val_" + name], dtype=float)
-            ax.plot(np.arange(1, len(validation) + 1), validation, "s--", label="validation")
-        ax.set_title(name)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(name)
+            ax.plot(np.arange(1, len(validation) + 1), validation, "s--", label=say("validation"))
+        ax.set_title(say.metric(name))
+        ax.set_xlabel(say("epoch"))
+        ax.set_ylabel(say.metric(name))
         ax.set_xticks(epochs if len(epochs) <= 12 else np.linspace(1, len(epochs), 7).round())
         ax.grid(alpha=0.3)
         ax.legend()
