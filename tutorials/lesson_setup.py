@@ -24,6 +24,7 @@ try:
 except ImportError:  # a checkout that was not installed: use the package next door
     sys.path.insert(0, os.path.dirname(HERE))
 
+from minikeras.utils import plotting  # noqa: E402
 from minikeras.utils.plotting import save_figure  # noqa: E402
 
 
@@ -50,6 +51,8 @@ class Lesson:
         self.quick = self.args.quick or os.environ.get("MINIKERAS_QUICK", "") not in ("", "0")
         self.figures_dir = os.path.abspath(self.args.figures_dir)
         self.saved = []
+        # The helpers' own English words, even after a Korean lesson ran in this kernel.
+        plotting.set_words(None)
 
     def save(self, figure, file_name):
         """Save ``figure`` as ``figures_dir/file_name`` and say so; return the path."""
