@@ -227,6 +227,8 @@ class Trainer(StepsMixin):
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
     def _model_inputs(self, xs):
+        if getattr(self, "_input_keys", None):  # a subclassed model whose call() takes a dict
+            return dict(zip(self._input_keys, xs))
         return xs[0] if len(xs) == 1 and self._single_input else xs
 
     # --- fit --------------------------------------------------------------------------------
