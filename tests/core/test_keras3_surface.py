@@ -127,3 +127,10 @@ def test_a_scalar_tensor_formats_as_its_number():
     assert f"{minikeras.Tensor(np.float32(2.0))}".startswith("<Tensor shape=()")
     with pytest.raises(TypeError):
         f"{minikeras.Tensor(np.zeros(3)):.2f}"
+
+
+def test_set_backend_accepts_minikeras_and_names_what_another_backend_means():
+    config.set_backend("minikeras")
+    assert config.backend() == "minikeras"
+    with pytest.raises(NotImplementedError, match="'tensorflow'.*GradientTape"):
+        minikeras.config.set_backend("tensorflow")
