@@ -7,6 +7,7 @@ from minikeras.utils.generic_utils import (
 )
 from minikeras.utils.gradient_check import assert_gradients_close, check_gradients, gradient_errors
 from minikeras.utils.np_utils import normalize, to_categorical
+from minikeras.preprocessing.image_files import array_to_img, img_to_array, load_img, save_img
 from minikeras.utils.plot_model import plot_model
 from minikeras.utils.sequence import Sequence
 
@@ -23,4 +24,5 @@ __all__ = [
     "to_categorical", "normalize", "plot_model", "Progbar", "Sequence",
     "CustomObjectScope", "custom_object_scope", "get_custom_objects",
     "get_file", "plotting", "profile", "set_random_seed",
+    "load_img", "img_to_array", "array_to_img", "save_img",
 ]

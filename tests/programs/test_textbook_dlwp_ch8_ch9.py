@@ -7,7 +7,7 @@ The interpretation cells run in the notebooks on the cats-vs-dogs convnet and on
 Xception, which are not available here; the same calls run on the MNIST convnet, saved to and
 loaded from a ``.keras`` file as the notebook does. ``tf.GradientTape`` is
 ``minikeras.GradientTape``; ``tf.math.l2_normalize``/``ops.normalize`` is ``ops.normalize``;
-``@tf.function`` is left out. The data: 2,000 training images (1,000 for the 3rd edition's wider
+``@tf.function`` is left out; the matplotlib colour map of the heatmap is left out. The data: 2,000 training images (1,000 for the 3rd edition's wider
 convnet; the notebooks: 60,000) and 2 or 3 epochs instead of 5.
 """
 import numpy as np
@@ -60,7 +60,17 @@ def test_2nd_edition_convnet_then_its_activations_filters_and_class_activation_m
     # --- chapter 9.3, on this model -------------------------------------------------------
     model.save(str(tmp_path / "convnet.keras"))
     model = keras.models.load_model(str(tmp_path / "convnet.keras"))
-    img_tensor = test_images[:1]
+    img_path = str(tmp_path / "digit.png")  # the notebook downloads cat.jpg; here a test digit
+    keras.preprocessing.image.save_img(img_path, test_images[0] * 255, scale=False)
+
+    def get_img_array(img_path, target_size):
+        img = keras.preprocessing.image.load_img(img_path, target_size=target_size, color_mode="grayscale")
+        array = keras.preprocessing.image.img_to_array(img)
+        array = np.expand_dims(array, axis=0)
+        return array
+
+    img_tensor = get_img_array(img_path, target_size=(28, 28)) / 255
+    np.testing.assert_allclose(img_tensor, test_images[:1], atol=1 / 255)
     layer_outputs = []
     layer_names = []
     for layer in model.layers:
@@ -123,6 +133,18 @@ def test_2nd_edition_convnet_then_its_activations_filters_and_class_activation_m
     pattern, before, after = generate_filter_pattern(filter_index=2)
     assert pattern.shape == (28, 28, 1) and after > before + 1.0  # the filter's response grows
 
+    def deprocess_image(image):
+        image -= image.mean()
+        image /= image.std()
+        image *= 64
+        image += 128
+        image = np.clip(image, 0, 255).astype("uint8")
+        return image[2:-2, 2:-2, :]
+
+    keras.preprocessing.image.save_img(str(tmp_path / f"filters_for_layer_{layer.name}.png"),
+                                       deprocess_image(pattern))
+    assert keras.utils.load_img(str(tmp_path / f"filters_for_layer_{layer.name}.png")).size == (24, 24)
+
     # Grad-CAM: the last convolution's output, then the classifier on top of it.
     last_conv_layer = model.get_layer(conv_names[-1])
     last_conv_layer_model = keras.Model(model.inputs, last_conv_layer.output)
@@ -145,6 +167,11 @@ def test_2nd_edition_convnet_then_its_activations_filters_and_class_activation_m
         last_conv_layer_output[:, :, i] *= pooled_grads[i]
     heatmap = np.mean(last_conv_layer_output, axis=-1)
     assert heatmap.shape == (3, 3) and np.all(np.isfinite(heatmap))
+    heatmap = np.maximum(heatmap, 0) / max(np.max(heatmap), 1e-12)
+    heatmap = np.uint8(255 * heatmap)  # then superimposed on the image, through array_to_img
+    jet_heatmap = keras.preprocessing.image.array_to_img(np.repeat(heatmap[:, :, None], 3, axis=2))
+    jet_heatmap = jet_heatmap.resize((28, 28))
+    assert keras.preprocessing.image.img_to_array(jet_heatmap).shape == (28, 28, 3)
     np.testing.assert_allclose(preds.numpy(), model.predict(img_array, verbose=0), rtol=1e-5, atol=1e-6)
     assert int(top_pred_index) == test_labels[0]  # a 7, found
 
