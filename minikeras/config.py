@@ -13,7 +13,7 @@ import os
 
 __all__ = [
     "floatx", "set_floatx", "epsilon", "set_epsilon",
-    "image_data_format", "set_image_data_format", "config_path", "backend",
+    "image_data_format", "set_image_data_format", "config_path", "backend", "set_backend",
 ]
 
 
@@ -21,6 +21,24 @@ def backend():
     """The name of the backend, as Keras 3's ``keras.config.backend()``: ``'minikeras'``
     (NumPy arrays and the tape of ``minikeras.tape``)."""
     return "minikeras"
+
+
+def set_backend(name):
+    """Keras 3's ``keras.config.set_backend``: minikeras has one backend, ``'minikeras'``.
+
+    Asking for it does nothing. Asking for another (``"tensorflow"``, ``"jax"``, ``"torch"``, as
+    the Keras 3 notebooks do before a backend's own cells) raises ``NotImplementedError``: those
+    cells use that framework's functions. Their Keras calls run here unchanged, with
+    ``minikeras.GradientTape`` where they write ``tf.GradientTape``.
+    """
+    if name != "minikeras":
+        raise NotImplementedError(
+            f"keras.config.set_backend({name!r}): minikeras has a single backend, 'minikeras' (NumPy "
+            "and its own tape). Skip this line: the Keras calls that follow run as they are, with "
+            "minikeras.GradientTape in place of tf.GradientTape; cells that call TensorFlow, JAX or "
+            "PyTorch functions themselves have no minikeras equivalent."
+        )
+
 
 _FLOAT_TYPES = ("float16", "float32", "float64")
 _DATA_FORMATS = ("channels_last", "channels_first")

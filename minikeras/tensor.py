@@ -93,6 +93,13 @@ class Tensor:
     def __bool__(self):
         return bool(self._value)
 
+    def __format__(self, spec):
+        """``f"{metric.result():.2f}"``: a scalar Tensor formats as its number (as TensorFlow's
+        and JAX's do); without a format spec, the repr."""
+        if not spec:
+            return str(self)
+        return format(self._value[()] if self._value.ndim == 0 else self._value, spec)
+
     def __repr__(self):
         kind = type(self).__name__
         name = f", name={self.name!r}" if self.name else ""

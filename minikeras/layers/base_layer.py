@@ -355,7 +355,7 @@ class Layer:
 
             return symbolic.call_layer(self, inputs, *args, **kwargs)
         inputs = self._to_tensors(inputs)
-        flat = inputs if isinstance(inputs, list) else [inputs]
+        flat = list(inputs.values()) if isinstance(inputs, dict) else inputs if isinstance(inputs, list) else [inputs]
         mask = kwargs.pop("mask", None)
         if mask is None:
             masks = [t._keras_mask for t in flat]
@@ -420,7 +420,10 @@ class Layer:
                     raise with_hint(error, self, tuple(x.shape)) from None
 
     def _maybe_build(self, inputs):
-        shapes = [tuple(x.shape) for x in inputs] if isinstance(inputs, list) else tuple(inputs.shape)
+        if isinstance(inputs, dict):  # Keras 3: named inputs, built from a dict of shapes
+            shapes = {key: tuple(x.shape) for key, x in inputs.items()}
+        else:
+            shapes = [tuple(x.shape) for x in inputs] if isinstance(inputs, list) else tuple(inputs.shape)
         self.build(shapes)
         self.built = True
         if self._initial_weights is not None:

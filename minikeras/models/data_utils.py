@@ -33,6 +33,8 @@ def standardize_inputs(model, x):
     """``x`` as a list of arrays, one per model input, each checked against its Input."""
     if x is None:
         raise ValueError(f"Model {model.name!r}: input data x is required (received x=None).")
+    if not model.outputs and getattr(model, "_is_subclassed", False) and isinstance(x, dict):
+        model.build({key: (None,) + np.shape(a)[1:] for key, a in x.items()})  # Keras 3: named inputs
     if not model.outputs:  # a deferred Sequential model learns its input shape from the data
         first = np.asarray(x[0] if isinstance(x, (list, tuple)) else x)
         if first.dtype == object or first.ndim == 0:

@@ -91,6 +91,7 @@ class Model(LossAdder, GeneratorTrainer, Trainer, Layer):
         self._network_nodes = set()
         self._execution_order = []
         self._single_input = self._single_output = True
+        self._input_keys = None  # a subclassed model built from a dict: its keys (subclassing.py)
         self._last_output_masks = None
         self.supports_masking = True
         self.stop_training = False
@@ -210,6 +211,8 @@ class Model(LossAdder, GeneratorTrainer, Trainer, Layer):
 
     def _to_tensors(self, inputs):
         """Data for the model: each input takes its Input's dtype (not the model's)."""
+        if isinstance(inputs, dict) and self._is_subclassed and (not self.outputs or getattr(self, "_input_keys", None)):
+            return {key: self._to_tensor(value) for key, value in inputs.items()}  # call() takes the dict
         if isinstance(inputs, dict):
             inputs = self._inputs_from_dict(inputs)
         flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]

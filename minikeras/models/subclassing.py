@@ -21,7 +21,9 @@ of assignment; their weights are its weights. The model is built (``model.build(
 or on its first data) by running ``call`` once on zeros of the input shape, batch size 1:
 that creates the layers' weights and tells the output shapes, which ``compile`` needs for
 its losses and metrics. The inputs are named ``input_1``, ... and the outputs
-``output_1``, ... as in Keras 2.
+``output_1``, ... as in Keras 2. A model first given a dict of arrays (Keras 3:
+``model({"title": ..., "tags": ...})``, ``fit({...}, y)``) has inputs named by its keys, and
+its ``call`` receives a dict of Tensors with those keys.
 
 There is no graph to store, so, as in Keras 2, ``get_config``, ``to_json`` and ``save``
 raise ``NotImplementedError``; ``save_weights`` and ``load_weights`` (once built) work.
@@ -56,6 +58,9 @@ def track_layer_attribute(model, value):
 def build_from_shapes(model, input_shape):
     """Run ``call`` once on zeros of ``input_shape`` (a shape or a list of shapes, batch axis
     first): the layers build their weights, and the model learns its output shapes."""
+    keys = list(input_shape) if isinstance(input_shape, dict) else None
+    if keys is not None:  # Keras 3: inputs by name, call() receives a dict
+        input_shape = [input_shape[key] for key in keys]
     several = isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple))
     shapes = [tuple(s) for s in input_shape] if several else [tuple(input_shape)]
     if any(n is None for shape in shapes for n in shape[1:]):
@@ -65,12 +70,15 @@ def build_from_shapes(model, input_shape):
         )
     zeros = [Tensor(np.zeros((1,) + shape[1:], dtype=model.dtype)) for shape in shapes]
     model.built = True  # so that calling the model here does not build it again
+    arguments = dict(zip(keys, zeros)) if keys is not None else zeros if several else zeros[0]
     with np.errstate(all="ignore"):
-        outputs = model.call(zeros if several else zeros[0])
+        outputs = model.call(arguments)
     single_output = not isinstance(outputs, (list, tuple))
     outputs = [outputs] if single_output else list(outputs)
-    model.inputs = [KerasTensor((None,) + shape[1:], dtype=model.dtype, name=f"input_{i + 1}")
-                    for i, shape in enumerate(shapes)]
+    names = keys if keys is not None else [f"input_{i + 1}" for i in range(len(shapes))]
+    model.inputs = [KerasTensor((None,) + shape[1:], dtype=model.dtype, name=name)
+                    for name, shape in zip(names, shapes)]
+    model._input_keys = keys
     model.outputs = [KerasTensor((None,) + tuple(out.shape[1:]), dtype=out.dtype, name=f"output_{i + 1}")
                      for i, out in enumerate(outputs)]
     model._single_input, model._single_output = not several, single_output

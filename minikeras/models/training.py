@@ -231,7 +231,8 @@ class Trainer(StepsMixin):
         values = []
         for i, fn, weighted in self._compiled_state()["metrics"]:
             if isinstance(fn, Metric):  # a running value over the epoch
-                fn.update_state(ys[i], outputs[i], sample_weight=weights[i] if weighted else None)
+                fn.update_state(_labels_for_metric(ys[i], outputs[i]), outputs[i],
+                                sample_weight=weights[i] if weighted else None)
                 values.append(float(np.asarray(fn.result())))
                 continue
             result = fn(ys[i], outputs[i])
@@ -243,6 +244,8 @@ class Trainer(StepsMixin):
         return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
     def _model_inputs(self, xs):
+        if getattr(self, "_input_keys", None):  # a subclassed model whose call() takes a dict
+            return dict(zip(self._input_keys, xs))
         return xs[0] if len(xs) == 1 and self._single_input else xs
 
     # --- fit --------------------------------------------------------------------------------
@@ -523,6 +526,22 @@ def _callback_validation_data(validation):
 
 def _scalar_or_list(outs):
     return outs[0] if len(outs) == 1 else list(outs)
+
+
+def _labels_for_metric(y, output):
+    """The targets a ``Metric`` object sees.
+
+    Keras 2 turns 1-D targets into a column ``(n, 1)`` (the losses expect it); tf.keras and
+    Keras 3 hand a metric the labels as given, ``(n,)``. A column against an output of ``k > 1``
+    values can only hold class indices, so a Metric gets it back as ``(n,)``: a metric written
+    for those (``ops.one_hot(y_true, k) - y_pred``, Deep Learning with Python's
+    ``RootMeanSquaredError``) computes what it does there, instead of broadcasting to
+    ``(n, n, k)``.
+    """
+    shape = np.shape(y)
+    if len(shape) == 2 and shape[1] == 1 and len(output.shape) == 2 and output.shape[-1] > 1:
+        return np.reshape(y, (-1,))
+    return y
 
 
 def _mask_of(output):

@@ -22,7 +22,7 @@ from minikeras.ops.elementwise import (
 )
 from minikeras.ops.linalg import batch_dot, dot, matmul, tensordot
 from minikeras.ops.nn import (
-    elu, hard_sigmoid, l2_normalize, linear, log_softmax, relu, selu, sigmoid, softmax,
+    elu, hard_sigmoid, l2_normalize, linear, log_softmax, normalize, relu, selu, sigmoid, softmax,
     softplus, softsign, tanh,
 )
 from minikeras.ops.reduce import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, var
@@ -45,7 +45,7 @@ __all__ = [
     "logical_or", "logical_not", "array", "convert_to_tensor", "convert_to_numpy", "shape", "zeros",
     "ones", "eye", "arange", "full", "one_hot", "einsum", "argsort", "cumsum", "split", "take",
     "take_along_axis", "top_k", "binary_crossentropy", "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
+    "sparse_categorical_crossentropy", "normalize",
 ]
 
 from minikeras.ops.signatures import clip, reshape, transpose  # noqa: E402,F811 (Keras 3's argument names too)
@@ -62,7 +62,7 @@ from minikeras.dispatch import symbolic_aware as _symbolic_aware  # noqa: E402
 for _name in ("sum", "mean", "max", "min", "prod", "std", "var", "logsumexp", "argmax", "argmin", "matmul",
               "dot", "tensordot", "batch_dot", "reshape", "transpose", "expand_dims", "squeeze", "concatenate",
               "stack", "where", "cast", "relu", "softmax", "log_softmax", "tile", "repeat", "flatten",
-              "broadcast_to", "l2_normalize", "elu", "zeros_like", "ones_like"):
+              "broadcast_to", "l2_normalize", "normalize", "elu", "zeros_like", "ones_like"):
     if not hasattr(globals()[_name], "__wrapped_function__"):
         globals()[_name] = _symbolic_aware(globals()[_name])
 del _name

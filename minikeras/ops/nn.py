@@ -357,3 +357,24 @@ def l2_normalize(x, axis=None):
     x = as_tensor(x)
     squared_norm = reduce_sum(square(x), axis=axis, keepdims=True)
     return x / sqrt(maximum(squared_norm, 1e-12))
+
+
+def normalize(x, axis=-1, order=2, epsilon=None):
+    """Keras 3's ``ops.normalize``: ``x / max(norm(x), epsilon)``, the ``order``-norm taken
+    along ``axis`` (the last by default) and kept for broadcasting.
+
+    ``epsilon`` defaults to ``config.epsilon()`` (1e-7). The floor is applied to the sum of
+    powers (``max(sum |x|**order, epsilon**order) ** (1/order)``, the same number): so an
+    all-zero slice gets a zero gradient, not ``0 * inf``. Shape in = shape out.
+    """
+    from minikeras import config
+    from minikeras.ops.elementwise import abs as absolute, power
+
+    if not isinstance(order, (int, float)) or order <= 0:
+        raise ValueError(f"normalize: order must be a positive number, received {order!r}.")
+    x = as_tensor(x)
+    floor = config.epsilon() if epsilon is None else float(epsilon)
+    if order == 2:
+        return x / sqrt(maximum(reduce_sum(square(x), axis=axis, keepdims=True), floor ** 2))
+    powered = reduce_sum(power(absolute(x), float(order)), axis=axis, keepdims=True)
+    return x / power(maximum(powered, floor ** order), 1.0 / order)

@@ -24,12 +24,14 @@ from minikeras.preprocessing.affine_transformations import (
     FILL_MODES, apply_affine_transform, apply_channel_shift, flip_axis,
     random_rotation, random_shear, random_shift, random_zoom, transform_matrix_offset_center,
 )
+from minikeras.preprocessing.image_files import array_to_img, img_to_array, load_img, save_img
 from minikeras.preprocessing.iterators import Iterator, NumpyArrayIterator
 
 __all__ = [
     "ImageDataGenerator", "Iterator", "NumpyArrayIterator", "apply_affine_transform",
     "apply_channel_shift", "flip_axis", "random_rotation", "random_shear", "random_shift",
     "random_zoom", "transform_matrix_offset_center",
+    "load_img", "img_to_array", "array_to_img", "save_img",
 ]
 
 

@@ -7,6 +7,7 @@ from minikeras.utils.generic_utils import (
 )
 from minikeras.utils.gradient_check import assert_gradients_close, check_gradients, gradient_errors
 from minikeras.utils.np_utils import normalize, to_categorical
+from minikeras.preprocessing.image_files import array_to_img, img_to_array, load_img, save_img
 from minikeras.utils.plot_model import plot_model
 from minikeras.utils.sequence import Sequence
 from minikeras.utils.step_data import pack_x_y_sample_weight, unpack_x_y_sample_weight
@@ -25,4 +26,5 @@ __all__ = [
     "CustomObjectScope", "custom_object_scope", "get_custom_objects",
     "get_file", "plotting", "profile", "set_random_seed",
     "pack_x_y_sample_weight", "unpack_x_y_sample_weight",
+    "load_img", "img_to_array", "array_to_img", "save_img",
 ]

@@ -118,3 +118,19 @@ def test_config_functions():
         config.set_floatx("float32")
         config.set_epsilon(1e-7)
         config.set_image_data_format("channels_last")
+
+
+def test_a_scalar_tensor_formats_as_its_number():
+    # Keras 3 notebooks print results with f"{metric.result():.2f}".
+    assert f"{minikeras.Tensor(np.float32(0.6666667)):.2f}" == "0.67"
+    assert f"{minikeras.ops.sum(minikeras.ops.array([1.0, 2.0, 3.5])):g}" == "6.5"
+    assert f"{minikeras.Tensor(np.float32(2.0))}".startswith("<Tensor shape=()")
+    with pytest.raises(TypeError):
+        f"{minikeras.Tensor(np.zeros(3)):.2f}"
+
+
+def test_set_backend_accepts_minikeras_and_names_what_another_backend_means():
+    config.set_backend("minikeras")
+    assert config.backend() == "minikeras"
+    with pytest.raises(NotImplementedError, match="'tensorflow'.*GradientTape"):
+        minikeras.config.set_backend("tensorflow")

@@ -53,3 +53,45 @@ def test_custom_loss_and_metric_give_numpy_numbers_and_train(tmp_path):
     np.testing.assert_allclose(loaded.evaluate(x, y, batch_size=64, verbose=0),
                                model.evaluate(x, y, batch_size=64, verbose=0), rtol=1e-6)
     assert loaded.metrics_names == ["loss", "within_half"]
+
+
+def test_a_metric_object_sees_sparse_labels_as_given_not_as_a_column():
+    # tf.keras / Keras 3 hand a Metric 1-D labels as (n,); Keras 2's (n, 1) column would make
+    # one_hot(y_true) - y_pred broadcast to (n, n, k) (Deep Learning with Python's RMSE metric).
+    from minikeras import metrics, ops
+
+    class SeenShapes(metrics.Metric):
+        def __init__(self, name="seen", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.squared = self.add_weight(name="squared", initializer="zeros")
+            self.count = self.add_weight(name="count", initializer="zeros")
+            self.shapes = set()
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.shapes.add(tuple(np.shape(y_true)))
+            self.squared.assign_add(ops.sum(ops.square(ops.one_hot(y_true, 3) - y_pred)))
+            self.count.assign_add(ops.shape(y_pred)[0])
+
+        def result(self):
+            return ops.sqrt(self.squared / self.count)
+
+    rng = np.random.default_rng(0)
+    x, labels = rng.normal(size=(40, 4)).astype("float32"), rng.integers(0, 3, 40)
+    model = Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+    seen = SeenShapes()
+    model.compile(optimizer=SGD(0.1), loss="sparse_categorical_crossentropy", metrics=[seen])
+    result = model.evaluate(x, labels, batch_size=8, verbose=0)[1]
+    expected = np.sqrt(np.sum((np.eye(3)[labels] - model.predict(x)) ** 2) / 40)
+    assert seen.shapes == {(8,)} and abs(result - expected) < 1e-5
+    # A binary output keeps its (n, 1) targets.
+    binary = Sequential([Dense(1, activation="sigmoid", input_shape=(4,))])
+    shapes = []
+
+    class Recorder(metrics.Mean):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            shapes.append(tuple(np.shape(y_true)))
+            super().update_state(ops.abs(y_true - y_pred))
+
+    binary.compile(optimizer="sgd", loss="binary_crossentropy", metrics=[Recorder(name="mae_like")])
+    binary.evaluate(x, (labels > 0).astype("float32"), batch_size=8, verbose=0)
+    assert set(shapes) == {(8, 1)}

@@ -5,6 +5,7 @@ import pytest
 from minikeras import backend as K
 from minikeras.layers import Dense, Dropout
 from minikeras.models import Model
+from minikeras.optimizers import Adam
 
 
 @pytest.fixture(autouse=True)
@@ -160,3 +161,45 @@ def test_a_subclassed_model_adds_its_loss_inside_call():
     expected = np.mean((model.predict(data) - data) ** 2)
     np.testing.assert_allclose(model.evaluate(data, batch_size=32, verbose=0), expected, rtol=1e-5)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+class NamedInputs(Model):
+    """Keras 3 style: call() reads its inputs from a dict by name."""
+
+    def __init__(self):
+        super().__init__()
+        self.mix = Dense(8, activation="relu")
+        self.score = Dense(1, activation="sigmoid")
+        self.seen_keys = []
+
+    def call(self, inputs):
+        self.seen_keys.append(sorted(inputs))
+        from minikeras.layers import Concatenate
+
+        return self.score(self.mix(Concatenate()([inputs["left"], inputs["right"]])))
+
+
+def test_a_dict_of_inputs_reaches_call_by_name_in_call_fit_evaluate_and_predict():
+    rng = np.random.default_rng(0)
+    left, right = rng.normal(size=(200, 3)).astype("float32"), rng.normal(size=(200, 2)).astype("float32")
+    target = (left[:, 0] + right[:, 1] > 0).astype("float32")
+    model = NamedInputs()
+    assert model({"left": left[:4], "right": right[:4]}).shape == (4, 1)
+    assert model.input_names == ["left", "right"] and model.seen_keys[-1] == ["left", "right"]
+    assert model.weights[0].shape == (5, 8)
+    model.compile(optimizer=Adam(learning_rate=0.02), loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit({"right": right, "left": left}, target, epochs=20, batch_size=32, verbose=0)
+    assert history.history["loss"][-1] < 0.5 * history.history["loss"][0]
+    assert model.evaluate({"left": left, "right": right}, target, verbose=0)[1] > 0.85
+    assert model.predict({"left": left, "right": right}, verbose=0).shape == (200, 1)
+    with pytest.raises(ValueError, match="right"):
+        model.predict({"left": left}, verbose=0)
+
+
+def test_a_dict_of_inputs_builds_an_unbuilt_model_in_fit():
+    rng = np.random.default_rng(1)
+    data = {"left": rng.normal(size=(40, 3)), "right": rng.normal(size=(40, 2))}
+    model = NamedInputs()
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(data, np.zeros((40, 1)), epochs=1, verbose=0)
+    assert model.input_names == ["left", "right"] and model.seen_keys[-1] == ["left", "right"]

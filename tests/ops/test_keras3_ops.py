@@ -128,3 +128,18 @@ def test_keras2_names_keep_working():
     assert ops.argmax(np.array([[0.0, 1.0], [1.0, 0.0]])).numpy().tolist() == [1, 0]  # last axis by default
     import importlib
     assert callable(importlib.import_module("minikeras.ops.shape").reshape)  # the module stays importable
+
+
+def test_normalize_is_keras3s_norm_division_along_the_last_axis():
+    # The example of Keras 3's ops.normalize docstring.
+    x = np.array([[1, 2, 3], [4, 5, 6]], "float32")
+    np.testing.assert_allclose(ops.normalize(x).numpy(),
+                               [[0.26726124, 0.5345225, 0.8017837], [0.45584232, 0.5698029, 0.68376344]], rtol=1e-6)
+    np.testing.assert_allclose(ops.normalize(x, axis=None).numpy(), x / np.linalg.norm(x), rtol=1e-6)
+    np.testing.assert_allclose(ops.normalize(x, axis=0, order=1).numpy(), x / x.sum(axis=0), rtol=1e-6)
+    assert np.all(ops.normalize(np.zeros((2, 3), "float32")).numpy() == 0)  # the epsilon floor
+    rng = np.random.default_rng(0)
+    assert check_gradients(lambda t: ops.normalize(t) * np.arange(4.0), [rng.standard_normal((3, 4))]) < 1e-6
+    assert check_gradients(lambda t: ops.normalize(t, axis=(1, 2), order=3), [rng.standard_normal((2, 3, 2))]) < 1e-6
+    with pytest.raises(ValueError, match="order"):
+        ops.normalize(x, order=0)
