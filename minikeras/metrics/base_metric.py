@@ -142,6 +142,51 @@ class Metric:
         self.update_state(*args, **kwargs)
         return self.result()
 
+    # --- stateless use (Keras 3): the state passed in and handed back, never kept ---------------
+    def _with_state(self, function, metric_variables, what):
+        """Run ``function()`` with the variables set to ``metric_variables`` (None: as they are);
+        the variables get their own values back afterwards."""
+        if metric_variables is not None:
+            metric_variables = list(metric_variables)
+            if len(metric_variables) != len(self._variables):
+                raise ValueError(f"Metric {self.name!r}.{what}: expected {len(self._variables)} metric "
+                                 f"variables (one per entry of metric.variables), received {len(metric_variables)}.")
+        saved = [np.array(v.numpy()) for v in self._variables]
+        try:
+            if metric_variables is not None:
+                for variable, value in zip(self._variables, metric_variables):
+                    value = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+                    if value.shape != tuple(variable.shape):
+                        raise ValueError(f"Metric {self.name!r}.{what}: the variable {variable.name!r} has "
+                                         f"shape {tuple(variable.shape)}; received a value of shape {value.shape}.")
+                    variable.assign(value.astype(variable.dtype))
+            return function()
+        finally:
+            for variable, value in zip(self._variables, saved):
+                variable.assign(value)
+
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """The state after adding one batch to ``metric_variables`` (a list of arrays, in the
+        order of ``metric.variables``); the metric's own state is left as it was."""
+        def update():
+            self.update_state(*args, **kwargs)
+            return [Tensor(np.array(v.numpy())) for v in self._variables]
+        return self._with_state(update, metric_variables, "stateless_update_state")
+
+    def stateless_result(self, metric_variables):
+        """``result()`` computed from ``metric_variables`` instead of the metric's own state."""
+        def result():
+            value = self.result()  # a copy: the result may be a view of a variable
+            return Tensor(np.array(value.numpy() if hasattr(value, "numpy") else value))
+        return self._with_state(result, metric_variables, "stateless_result")
+
+    def stateless_reset_state(self):
+        """The values of a freshly reset state (a list of arrays); the metric keeps its own."""
+        def reset():
+            self.reset_state()
+            return [Tensor(np.array(v.numpy())) for v in self._variables]
+        return self._with_state(reset, None, "stateless_reset_state")
+
     # --- config -------------------------------------------------------------------------------
     def get_config(self):
         return {"name": self.name, "dtype": self.dtype}
