@@ -15,17 +15,21 @@ one step = ``model.train_on_batch``):
   layer, forward and backward, counted twice) beside the machine's sgemm rate, measured here
   on a 2048 x 2048 float32 product;
 - when PyTorch is installed, the same models and loop in PyTorch (2 threads, NCHW, eager),
-  and the ratios minikeras / PyTorch.
+  and the ratios minikeras / PyTorch. PyTorch runs in a worker process of its own (see
+  ``TorchWorker``): two OpenMP runtimes in one process slow each other down.
 
 Every figure is a median. The two frameworks alternate: ``--repeats`` rounds, each of which
-times ``--steps`` steps of minikeras and then of PyTorch after half a second of idle (the
-thread pools of NumPy's BLAS, minikeras' OpenMP loops and PyTorch spin for a while after a
-call, and would otherwise steal the cores from the other framework). On a shared machine,
+times ``--steps`` steps of minikeras and then of PyTorch (in its process, while this one
+waits), each after half a second of idle (the thread pools of NumPy's BLAS, minikeras'
+OpenMP loops and PyTorch spin for a while after a call, and would otherwise steal the cores
+from the other framework). On a shared machine,
 compare ratios from one run, not times from different runs. MNIST comes from
 ``minikeras.datasets.mnist.load_data`` when it is found; otherwise (and with ``--quick``)
 random images of the same shape are used, which take the same time per step.
 """
 import argparse
+import importlib.util
+import json
 import math
 import os
 import platform
@@ -172,18 +176,83 @@ class TorchTrainer:
                               for i in range(0, len(xt), PREDICT_BATCH)]).numpy()
 
 
-def alternate(functions, repeats, calls, settle):
-    """Median seconds of one call of each function; rounds alternate between the functions."""
-    times = {name: [] for name in functions}
+def timed_calls(function, calls):
+    """Seconds of each of ``calls`` calls of ``function``, after one warm-up call."""
+    function()  # warm-up after the idle
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def alternate(rounds, repeats, calls, settle):
+    """Median seconds of one call for each framework; rounds alternate between them.
+
+    ``rounds[name](calls)`` runs one round and returns its ``calls`` times (in this process,
+    or in the PyTorch worker process).
+    """
+    times = {name: [] for name in rounds}
     for _ in range(repeats):
-        for name, function in functions.items():
+        for name, run_round in rounds.items():
             time.sleep(settle)
-            function()  # warm-up after the idle
-            for _ in range(calls):
-                start = time.perf_counter()
-                function()
-                times[name].append(time.perf_counter() - start)
+            times[name] += run_round(calls)
     return {name: statistics.median(t) for name, t in times.items()}
+
+
+class TorchWorker:
+    """PyTorch in a process of its own, driven round by round over a pipe.
+
+    Why not in this process: both frameworks run OpenMP thread pools, each with its own
+    runtime and its own idea of how long idle threads spin. Side by side in one process on 2
+    cores (measured 2026-12-02, quiet machine), each slowed the other: minikeras' CNN step
+    took 250 ms beside PyTorch and 164 ms alone; with minikeras' passive waiting imposed on
+    both, PyTorch's LeNet step went from 10.8 to 16.9 ms. In separate processes each runs as
+    it would alone on a laptop, and the rounds still alternate, so both see the same machine.
+    """
+
+    def __init__(self, n_train, n_test, use_random, threads, batch):
+        command = [sys.executable, os.path.abspath(__file__), "--torch-worker",
+                   json.dumps([n_train, n_test, use_random, threads, batch])]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.version, self.threads = self.ask("hello")
+
+    def ask(self, *request):
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the PyTorch worker stopped (exit code {self.process.wait()})")
+        return json.loads(line)
+
+    def round(self, what, name):
+        return lambda calls: self.ask(what, name, calls)
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def torch_worker(spec):
+    """Run in the worker: answer ``[what, model name, calls]`` with the times of a round."""
+    import torch
+
+    n_train, n_test, use_random, threads, batch = json.loads(spec)
+    answers, sys.stdout = sys.stdout, sys.stderr  # the pipe carries answers only
+    torch.set_num_threads(threads)
+    x, labels, x_test, _ = load_mnist(n_train, n_test, use_random)
+    trainers = {}
+    for line in sys.stdin:
+        what, *rest = json.loads(line)
+        if what == "hello":
+            answer = [torch.__version__, torch.get_num_threads()]
+        else:
+            name, calls = rest
+            trainer = trainers.get(name) or trainers.setdefault(name, TorchTrainer(name, x, labels, batch))
+            function = trainer.step if what == "step" else (lambda: trainer.predict(x_test))
+            answer = timed_calls(function, calls)
+        print(json.dumps(answer), file=answers, flush=True)
 
 
 def sgemm_gflops(n, repeats):
@@ -240,7 +309,7 @@ def fit_peak_memory(n_samples, use_random):
 # Report
 # --------------------------------------------------------------------------------------
 
-def machine_description(torch):
+def machine_description(worker):
     cpu = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as f:
@@ -258,7 +327,8 @@ def machine_description(torch):
     except ImportError:
         pass
     return (f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, NumPy {np.__version__}, "
-            f"PyTorch {torch.__version__ + f' ({torch.get_num_threads()} threads)' if torch else 'not timed'}; BLAS: {blas}")
+            f"PyTorch {f'{worker.version} ({worker.threads} threads, in its own process)' if worker else 'not timed'}; "
+            f"BLAS: {blas}")
 
 
 def profile(name, x, labels, steps=20):
@@ -292,21 +362,18 @@ def main(argv=None):
                              "for NumPy's BLAS and minikeras' OpenMP loops)")
     parser.add_argument("--profile", choices=("cnn", "lenet"), help="cProfile 20 steps and stop")
     parser.add_argument("--fit-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--torch-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.torch_worker:
+        return torch_worker(args.torch_worker)
     use_random = args.random or args.quick
     if args.fit_child:
         return fit_child(args.fit_child, use_random)
 
-    torch = None
-    if not args.no_torch:
-        try:
-            import torch
-
-            torch.set_num_threads(args.threads)
-        except ImportError:
-            pass
     if args.threads != 2:
         import threadpoolctl
+
+        import minikeras  # noqa: F401  (its OpenMP runtime must be loaded to be limited)
 
         threadpoolctl.threadpool_limits(args.threads)
     batch = 16 if args.quick else BATCH
@@ -316,10 +383,14 @@ def main(argv=None):
     n_predict = 2 * PREDICT_BATCH if args.quick else 10 * PREDICT_BATCH
     fit_samples = 512 if args.quick else 24000
 
-    x, labels, x_test, source = load_mnist(4096 if args.quick else 24000, n_predict, use_random)
+    n_train = 4096 if args.quick else 24000
+    x, labels, x_test, source = load_mnist(n_train, n_predict, use_random)
     if args.profile:
         return profile(args.profile, x, labels)
-    print(machine_description(torch))
+    worker = None
+    if not args.no_torch and importlib.util.find_spec("torch") is not None:
+        worker = TorchWorker(n_train, n_predict, source != "MNIST", args.threads, batch)
+    print(machine_description(worker))
     print(f"{source}; batch {batch}, float32, Adam; medians of {repeats} rounds x {steps} steps, "
           "the frameworks alternating")
     sgemm = sgemm_gflops(256 if args.quick else 2048, 3 if args.quick else 15)
@@ -328,16 +399,19 @@ def main(argv=None):
     rows = []
     predict = None
     for name in args.models.split(","):
-        trainers = {"minikeras": MinikerasTrainer(name, x, labels, batch)}
-        if torch is not None:
-            trainers["torch"] = TorchTrainer(name, x, labels, batch)
-        t = alternate({k: v.step for k, v in trainers.items()}, repeats, steps, settle)
-        flops = training_flops_per_sample(trainers["minikeras"].model) * batch
+        trainer = MinikerasTrainer(name, x, labels, batch)
+        rounds = {"minikeras": lambda calls: timed_calls(trainer.step, calls)}
+        if worker is not None:
+            rounds["torch"] = worker.round("step", name)
+        t = alternate(rounds, repeats, steps, settle)
+        flops = training_flops_per_sample(trainer.model) * batch
         rows.append((f"{name} training step", t, flops))
         print(f"  ({name}: " + ", ".join(f"{k} {1e3 * v:.1f} ms" for k, v in t.items()) + ")", flush=True)
         if name == "cnn":
-            p = alternate({k: (lambda v=v: v.predict(x_test)) for k, v in trainers.items()},
-                          repeats, 1 if args.quick else 2, settle)
+            rounds = {"minikeras": lambda calls: timed_calls(lambda: trainer.predict(x_test), calls)}
+            if worker is not None:
+                rounds["torch"] = worker.round("predict", name)
+            p = alternate(rounds, repeats, 1 if args.quick else 2, settle)
             predict = {k: n_predict / s for k, s in p.items()}
 
     print()
@@ -356,6 +430,8 @@ def main(argv=None):
         mk, pt = predict["minikeras"], predict.get("torch")
         print(f"{'cnn predict (samples/s)':32s} {mk:10.0f} {column(pt, '.0f'):>10s} "
               f"{column(pt and mk / pt, '.2f'):>7s}")
+    if worker is not None:
+        worker.close()
     if not args.no_memory:
         peak, before = fit_peak_memory(fit_samples, use_random)
         print(f"peak RSS of a 1-epoch fit of the cnn on {fit_samples} images: {peak:.0f} MB "
