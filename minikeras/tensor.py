@@ -253,6 +253,12 @@ class Variable(Tensor):
         self._value = new
         return self
 
+    @property
+    def value(self):
+        """Keras 3's ``variable.value``: the variable itself, a Tensor (so that a tape that
+        watches the variable still sees it used); ``.numpy()`` gives a copy of the array."""
+        return self
+
     def assign_add(self, delta):
         return self.assign(self._value + _value_of(delta))
 

@@ -134,3 +134,14 @@ def test_set_backend_accepts_minikeras_and_names_what_another_backend_means():
     assert config.backend() == "minikeras"
     with pytest.raises(NotImplementedError, match="'tensorflow'.*GradientTape"):
         minikeras.config.set_backend("tensorflow")
+
+
+def test_variable_value_is_the_variable_and_keeps_gradients():
+    import minikeras as keras
+
+    v = keras.Variable(np.array([1.0, 2.0], "float32"))
+    assert v.value is v
+    np.testing.assert_array_equal(v.value.numpy(), [1.0, 2.0])
+    with keras.GradientTape() as tape:
+        loss = keras.ops.sum(v.value * v.value)
+    np.testing.assert_allclose(tape.gradient(loss, v).numpy(), [2.0, 4.0])
