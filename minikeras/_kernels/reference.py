@@ -193,6 +193,29 @@ def depthwise_conv2d_backward_kernel(x, dout, dkernel, SH, SW, DH, DW, PT, PL):
                 dkernel[n, kh, kw, :] = total
 
 
+
+def conv2d_pipeline_forward(x, kernel, bias, out, cols, SH, SW, DH, DW, PT, PL, has_bias, relu, sgemm, dgemm,
+                            ilp64):
+    """out = activation(im2col(x) @ kernel + bias), B images at a time.
+
+    x: (N, H, W, C); kernel: (KH*KW*C, CO), rows in (kh, kw, c) order; bias: (CO,), used
+    with ``has_bias``; out: (N, OH, OW, CO), overwritten; cols: (T, B, OH, OW, KH, KW, C)
+    scratch, images taken B at a time (the compiled loop gives each of T threads a buffer;
+    here one does). ``sgemm``, ``dgemm`` and ``ilp64`` name the BLAS functions the compiled loop calls;
+    here NumPy multiplies. With ``relu``, values <= 0 become 0 (NaN stays).
+    """
+    N, B = x.shape[0], cols.shape[1]
+    for n0 in range(0, N, B):
+        n1 = min(n0 + B, N)
+        buffer = cols[0, : n1 - n0]
+        im2col_2d(x[n0:n1], buffer, SH, SW, DH, DW, PT, PL)
+        z = buffer.reshape(-1, kernel.shape[0]) @ kernel
+        if has_bias:
+            z = z + bias
+        if relu:
+            z[z <= 0] = 0
+        out[n0:n1] = z.reshape(out[n0:n1].shape)
+
 # ======================================================================================
 # Padding and cropping family (twins of padding.pyx)
 # ======================================================================================

@@ -13,6 +13,8 @@ matrices, mode, cval)``, ``lstm_forward(xz, R, keep, rmask, act, ract, hs, cs, g
 * an ``InOut``: an array the kernel reads and updates in place (Adam's ``m`` and ``v``,
   the ``z`` that ``bias_activation`` overwrites, a sum the kernel adds to), set to the
   same values before every call;
+* a ``Scratch``: working memory the kernel may fill as it likes (per-thread buffers), made
+  fresh for every call and not compared;
 * anything else (int, float, bool): a scalar argument, passed as it is.
 
 Example:
@@ -34,7 +36,7 @@ import numpy as np
 from minikeras import _kernels
 from minikeras._kernels import reference
 
-__all__ = ["Case", "Out", "InOut", "Fixed", "compiled_kernel", "parameter_names"]
+__all__ = ["Case", "Out", "InOut", "Fixed", "Scratch", "compiled_kernel", "parameter_names"]
 
 
 class Out:
@@ -91,6 +93,17 @@ class Fixed:
         self.array = np.ascontiguousarray(array)
 
 
+class Scratch:
+    """Working memory of the kernel's float type (``conv2d_pipeline_forward``'s per-thread
+    columns): made fresh (NaN) for every call, never compared with the twin's."""
+
+    def __init__(self, shape):
+        self.shape = tuple(int(n) for n in shape)
+
+    def fresh(self, dtype):
+        return np.full(self.shape, np.nan, dtype)
+
+
 def _scalar(value):
     """NumPy scalars as the plain Python values a student's kernel expects."""
     if isinstance(value, np.bool_):
@@ -106,7 +119,7 @@ class Case:
     """One call: ``kernel(*arguments)``, the arguments in the order of the parameters."""
 
     def __init__(self, *arguments):
-        self.arguments = tuple(a if isinstance(a, (np.ndarray, Fixed, Out)) else _scalar(a)
+        self.arguments = tuple(a if isinstance(a, (np.ndarray, Fixed, Out, Scratch)) else _scalar(a)
                                for a in arguments)
 
     @property
@@ -122,7 +135,7 @@ class Case:
 
     @property
     def scalars(self):
-        return [a for a in self.arguments if not isinstance(a, (np.ndarray, Fixed, Out))]
+        return [a for a in self.arguments if not isinstance(a, (np.ndarray, Fixed, Out, Scratch))]
 
     def arguments_for(self, dtype):
         """``(arguments, outputs)`` of one call in ``dtype``: float inputs cast, fresh outputs."""
@@ -131,6 +144,8 @@ class Case:
             if isinstance(a, Out):
                 a = a.fresh(dtype)
                 outputs.append(a)
+            elif isinstance(a, Scratch):
+                a = a.fresh(dtype)
             elif isinstance(a, Fixed):
                 a = a.array
             elif isinstance(a, np.ndarray) and a.dtype.kind == "f":
@@ -152,6 +167,8 @@ class Case:
             if isinstance(a, Out):
                 words.append(f"{p} {a.shape}" + ("" if a.kind == "float" else f" {a.kind}")
                              + (" in place" if isinstance(a, InOut) else ""))
+            elif isinstance(a, Scratch):
+                words.append(f"{p} {a.shape} scratch")
             elif isinstance(a, (np.ndarray, Fixed)):
                 array = a.array if isinstance(a, Fixed) else a
                 shape = tuple(int(n) for n in array.shape)

@@ -21,7 +21,7 @@ derivatives of ``<forward(*xs), upstream>`` with respect to each of ``xs``.
 import numpy as np
 
 from minikeras.inspect import recurrent_cases, training_cases
-from minikeras.inspect.kernel_call import Case, Fixed, Out, compiled_kernel
+from minikeras.inspect.kernel_call import Case, Fixed, Out, Scratch, compiled_kernel
 from minikeras.utils import conv_utils
 
 __all__ = ["Case", "CASES", "FD_PAIRS", "FD_STEP", "finite_difference_gradient", "compiled_kernel"]
@@ -104,6 +104,21 @@ def _depthwise(which):
     return cases
 
 
+def _pipeline_forward(rng, index=0):
+    """``conv2d_pipeline_forward``: few channels and more (its two im2col loops), one or two
+    thread buffers of one to three images, the bias and ReLU flags in turn, NumPy's BLAS
+    gemm when it is found (else the kernel's own loop)."""
+    from minikeras._kernels.blas import gemm_addresses
+
+    g = _conv_geometry(rng, 2)
+    N, C, CO, (KH, KW) = g["N"] + 2, g["C"] + 4 * int(index % 2), int(rng.integers(1, 7)), g["kernel"]
+    has_bias, relu = training_cases.BIAS_ACTIVATION_VARIANTS[(index // 2) % 4]
+    T, B = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    return Case(_normal(rng, (N, *g["size"], C)), _normal(rng, (KH * KW * C, CO)), _normal(rng, CO),
+                Out((N, *g["out"], CO)), Scratch((T, B, *g["out"], KH, KW, C)), *g["integers"], has_bias, relu,
+                *gemm_addresses())
+
+
 def _rows_and_amounts(rng, crop):
     shape = tuple(int(v) for v in rng.integers(1, 6, 4))
     amounts = [tuple(int(v) for v in rng.integers(0, 4, 2)) for _ in range(3)]
@@ -181,6 +196,7 @@ CASES = {
     "depthwise_conv2d": _depthwise("forward"),
     "depthwise_conv2d_backward_input": _depthwise("input"),
     "depthwise_conv2d_backward_kernel": _depthwise("kernel"),
+    "conv2d_pipeline_forward": _pipeline_forward,
     "zero_pad_3d": lambda rng, index=0: _rows_and_amounts(rng, crop=False),
     "crop_3d": lambda rng, index=0: _rows_and_amounts(rng, crop=True),
     "upsample_nearest_3d": _nearest(False), "upsample_nearest_3d_backward": _nearest(True),

@@ -6,7 +6,10 @@ dilation ``d`` and ``p`` zeros before the input::
     y[n, o, j] = sum over taps k and input channels i of  x[n, o*s + k*d - p, i] * w[k, i, j]
 
 Once every receptive field is copied into a row (``im2col``), that sum is a matrix
-product, which NumPy's BLAS does fast. The three operations of a convolution form a
+product, which NumPy's BLAS does fast. A 2D forward pass that keeps no columns for a
+backward pass (``predict``, large layers) runs the three steps, im2col, product, bias and
+ReLU, in one compiled pipeline whose threads each take whole chunks of images
+(``conv2d_pipeline_forward``). The three operations of a convolution form a
 closed family, which is why gradients of any order work:
 
 - ``Conv``               y  = conv(x, w)
@@ -25,9 +28,12 @@ The kernels in ``minikeras/_kernels/conv.pyx`` see one canonical layout: channel
 C-contiguous, and two or three spatial axes (a 1D convolution runs as 2D with a height of
 1). Everything else, strings, layouts and checks, is done in Python, before any loop runs.
 """
+import os
+
 import numpy as np
 
-from minikeras._kernels import compute_dtype as _compute_dtype, kernel as _kernel
+from minikeras._kernels import compute_dtype as _compute_dtype, current_backend as _current_backend, kernel as _kernel
+from minikeras._kernels.blas import gemm_addresses
 from minikeras.ops.base import Op
 from minikeras.ops.conv_geometry import _forward_geometry, _transpose_geometry
 from minikeras.ops.depthwise_conv import depthwise_conv  # re-exported: the three functions together
@@ -95,6 +101,26 @@ class _Columns:
         return cols.reshape(-1, self.width)
 
 
+# A forward pass that keeps no columns runs as one compiled pipeline (``conv2d_pipeline_forward``):
+# each thread takes this many bytes of columns at a time, which stay in its core's cache
+# between im2col and the product (2 images of the Keras CNN's second layer).
+_PIPELINE_CHUNK_BYTES = 2 << 20
+
+
+def _pipeline_blas(x, g):
+    """(sgemm, dgemm, ilp64) for ``conv2d_pipeline_forward``, or None when the forward pass
+    takes the step-by-step path: not 2D, a 1x1 convolution (its columns are its input), no
+    BLAS found to call from the kernel's threads, or a kernels module of the user's own
+    that brings an ``im2col_2d`` (it must see every convolution, as lesson 4 shows)."""
+    if x.ndim != 4 or g.pointwise:
+        return None
+    backend = _current_backend()
+    if not isinstance(backend, str) and callable(getattr(backend, "im2col_2d", None)):
+        return None
+    addresses = gemm_addresses()
+    return addresses if addresses[0] else None
+
+
 def _conv_forward(x, w, g, bias=None, relu=False, keep_columns=False):
     """x (N, *in, C_in), w (*K, C_in, C_out) -> y (N, *out, C_out), columns or None.
 
@@ -108,10 +134,18 @@ def _conv_forward(x, w, g, bias=None, relu=False, keep_columns=False):
     keep = keep_columns and not g.pointwise and (
         n * int(np.prod(g.out_spatial)) * int(np.prod(g.kernel_size)) * x.shape[-1]
         * x.dtype.itemsize <= _KEEP_COLUMNS_BYTES)
-    columns = _Columns(g, x.shape[-1], n, x.dtype, whole_batch=keep)
     w2 = w.reshape(-1, c_out)
-    finish = _kernel("bias_activation") if bias is not None or relu else None
     b = bias if bias is not None else np.zeros(c_out, x.dtype)
+    blas = None if keep else _pipeline_blas(x, g)
+    if blas is not None:
+        per_image = int(np.prod(g.out_spatial)) * w2.shape[0] * x.dtype.itemsize
+        images = max(1, _PIPELINE_CHUNK_BYTES // per_image)
+        threads = min(os.cpu_count() or 1, -(-n // images))
+        cols = np.empty((threads, images, *g.out_spatial, *g.kernel_size, x.shape[-1]), x.dtype)
+        _kernel("conv2d_pipeline_forward")(x, w2, b, y, cols, *g.kernel_args, bias is not None, relu, *blas)
+        return y, None
+    columns = _Columns(g, x.shape[-1], n, x.dtype, whole_batch=keep)
+    finish = _kernel("bias_activation") if bias is not None or relu else None
     for n0, n1 in columns.chunks(n):
         y2 = y[n0:n1].reshape(-1, c_out)
         np.matmul(columns.im2col(x[n0:n1]), w2, out=y2)
