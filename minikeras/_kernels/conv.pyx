@@ -167,41 +167,79 @@ cdef void im2col_rows(const floating[:, :, :, ::1] x, floating* cols,
                     dst += KW * C
 
 
-cdef void col2im_few_channels(const floating[:, :, :, :, :, ::1] cols, floating[:, :, :, ::1] dx,
+cdef void col2im_few_channels(const floating* cols, floating[:, :, :, ::1] dx,
+                              Py_ssize_t n0, Py_ssize_t n1, Py_ssize_t OH, Py_ssize_t OW,
+                              Py_ssize_t KH, Py_ssize_t KW,
                               Py_ssize_t SH, Py_ssize_t SW, Py_ssize_t DH, Py_ssize_t DW,
-                              Py_ssize_t PT, Py_ssize_t PL) noexcept:
-    """``col2im_2d`` for at most FEW_CHANNELS channels: the adjoint of im2col_few_channels."""
-    cdef Py_ssize_t N = dx.shape[0], H = dx.shape[1], W = dx.shape[2], C = dx.shape[3]
-    cdef Py_ssize_t OH = cols.shape[1], OW = cols.shape[2], KH = cols.shape[3], KW = cols.shape[4]
+                              Py_ssize_t PT, Py_ssize_t PL) noexcept nogil:
+    """``col2im_rows`` for at most FEW_CHANNELS channels: the adjoint of im2col_few_channels."""
+    cdef Py_ssize_t H = dx.shape[1], W = dx.shape[2], C = dx.shape[3]
     cdef Py_ssize_t K = KH * KW * C, n, oh, ow, kh, kw, ih, lo, hi
     cdef const floating* src
     cdef floating* dst
     # In im2col_few_channels' order: an output row (n, oh) of cols is read tap by tap and
     # added onto the input row ih it came from (both stay in the cache).
-    with nogil:
-        dx[...] = 0
-    if N == 0 or OH == 0 or OW == 0 or K == 0:
+    for n in range(n0, n1):
+        for oh in range(OH):
+            for kh in range(KH):
+                ih = oh * SH + kh * DH - PT
+                if not inside(ih, H):
+                    continue
+                for kw in range(KW):
+                    lo = first_inside(kw * DW - PL, SW)
+                    hi = end_inside(kw * DW - PL, SW, W, OW)
+                    if lo >= hi:
+                        continue
+                    src = cols + (((n - n0) * OH + oh) * OW * KH + kh) * KW * C + kw * C
+                    dst = &dx[n, ih, lo * SW + kw * DW - PL, 0]
+                    if C == 1:
+                        for ow in range(lo, hi):
+                            dst[(ow - lo) * SW] += src[ow * K]
+                    else:
+                        for ow in range(lo, hi):
+                            add_run(dst + (ow - lo) * SW * C, src + ow * K, C)
+
+
+cdef void col2im_rows(const floating* cols, floating[:, :, :, ::1] dx,
+                      Py_ssize_t n0, Py_ssize_t n1, Py_ssize_t OH, Py_ssize_t OW,
+                      Py_ssize_t KH, Py_ssize_t KW,
+                      Py_ssize_t SH, Py_ssize_t SW, Py_ssize_t DH, Py_ssize_t DW,
+                      Py_ssize_t PT, Py_ssize_t PL) noexcept nogil:
+    """Images n0 <= n < n1 of ``dx``, overwritten with the sum of the rows of ``cols`` (laid
+    out as (n1 - n0, OH, OW, KH, KW, C), C-contiguous) added back where im2col took them."""
+    cdef Py_ssize_t H = dx.shape[1], W = dx.shape[2], C = dx.shape[3]
+    cdef Py_ssize_t n, oh, ow, kh, kw, ih, iw, iw0, i
+    cdef bint row_is_one_run
+    cdef const floating* src = cols
+    cdef floating* first
+    if n1 <= n0:
         return
-    with nogil:
-        for n in range(N):
-            for oh in range(OH):
+    first = &dx[n0, 0, 0, 0]
+    for i in range((n1 - n0) * H * W * C):
+        first[i] = 0
+    if OH == 0 or OW == 0 or KH * KW * C == 0:
+        return
+    if C <= FEW_CHANNELS:
+        col2im_few_channels(cols, dx, n0, n1, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL)
+        return
+    # cols is read in memory order; an image of dx stays in cache while its pixels are
+    # updated from every window that covers them. Runs as in im2col_rows.
+    for n in range(n0, n1):
+        for oh in range(OH):
+            for ow in range(OW):
+                iw0 = ow * SW - PL
+                row_is_one_run = DW == 1 and iw0 >= 0 and iw0 + KW <= W
                 for kh in range(KH):
                     ih = oh * SH + kh * DH - PT
-                    if not inside(ih, H):
-                        continue
-                    for kw in range(KW):
-                        lo = first_inside(kw * DW - PL, SW)
-                        hi = end_inside(kw * DW - PL, SW, W, OW)
-                        if lo >= hi:
-                            continue
-                        src = &cols[n, oh, 0, kh, kw, 0]
-                        dst = &dx[n, ih, lo * SW + kw * DW - PL, 0]
-                        if C == 1:
-                            for ow in range(lo, hi):
-                                dst[(ow - lo) * SW] += src[ow * K]
+                    if inside(ih, H):
+                        if row_is_one_run:
+                            add_run(&dx[n, ih, iw0, 0], src, KW * C)
                         else:
-                            for ow in range(lo, hi):
-                                add_run(dst + (ow - lo) * SW * C, src + ow * K, C)
+                            for kw in range(KW):
+                                iw = iw0 + kw * DW
+                                if inside(iw, W):
+                                    add_run(&dx[n, ih, iw, 0], src + kw * C, C)
+                    src += KW * C
 
 
 def im2col_2d(const floating[:, :, :, ::1] x, floating[:, :, :, :, :, ::1] cols,
@@ -231,33 +269,15 @@ def col2im_2d(const floating[:, :, :, :, :, ::1] cols, floating[:, :, :, ::1] dx
           cols[n, oh, ow, kh, kw, c] over every (oh, ow, kh, kw) with
           ih = oh*SH + kh*DH - PT and iw = ow*SW + kw*DW - PL (padding taps are dropped).
     """
-    cdef Py_ssize_t N = dx.shape[0], H = dx.shape[1], W = dx.shape[2], C = dx.shape[3]
-    cdef Py_ssize_t OH = cols.shape[1], OW = cols.shape[2], KH = cols.shape[3], KW = cols.shape[4]
-    cdef Py_ssize_t n, oh, ow, kh, kw, ih, iw, iw0
-    cdef bint row_is_one_run
-    if C <= FEW_CHANNELS:
-        col2im_few_channels(cols, dx, SH, SW, DH, DW, PT, PL)
+    if dx.size == 0:
         return
-    # cols is read in memory order; an image of dx stays in cache while its pixels are
-    # updated from every window that covers them. Runs as in im2col_2d.
+    if cols.size == 0:
+        with nogil:
+            dx[...] = 0
+        return
     with nogil:
-        dx[...] = 0
-        for n in range(N):
-            for oh in range(OH):
-                for ow in range(OW):
-                    iw0 = ow * SW - PL
-                    row_is_one_run = DW == 1 and iw0 >= 0 and iw0 + KW <= W
-                    for kh in range(KH):
-                        ih = oh * SH + kh * DH - PT
-                        if not inside(ih, H):
-                            continue
-                        if row_is_one_run:
-                            add_run(&dx[n, ih, iw0, 0], &cols[n, oh, ow, kh, 0, 0], KW * C)
-                        else:
-                            for kw in range(KW):
-                                iw = iw0 + kw * DW
-                                if inside(iw, W):
-                                    add_run(&dx[n, ih, iw, 0], &cols[n, oh, ow, kh, kw, 0], C)
+        col2im_rows(&cols[0, 0, 0, 0, 0, 0], dx, 0, dx.shape[0], cols.shape[1], cols.shape[2],
+                    cols.shape[3], cols.shape[4], SH, SW, DH, DW, PT, PL)
 
 
 # --------------------------------------------------------------------------------------
@@ -588,32 +608,40 @@ cdef enum:
     NO_TRANS = 111
 
 
-cdef void product(size_t gemm, bint ilp64, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
-                  const floating* a, const floating* b, floating* c) noexcept nogil:
-    """c (m, n) = a (m, k) @ b (k, n), all row-major and contiguous; by BLAS' gemm at address
-    ``gemm``, or by a plain loop when ``gemm`` is 0."""
+cdef enum:
+    TRANS = 112
+
+
+cdef void product(size_t gemm, bint ilp64, bint trans_a, bint trans_b,
+                  Py_ssize_t m, Py_ssize_t n, Py_ssize_t k,
+                  const floating* a, Py_ssize_t lda, const floating* b, Py_ssize_t ldb,
+                  floating* c, Py_ssize_t ldc) noexcept nogil:
+    """c (m, n) = op(a) (m, k) @ op(b) (k, n), row-major; op transposes with ``trans_a`` /
+    ``trans_b`` (a is then stored (k, m), b (n, k)). By BLAS' gemm at address ``gemm``, or
+    by a plain loop when ``gemm`` is 0."""
     cdef Py_ssize_t i, j, p
     cdef floating value
+    cdef int ta = TRANS if trans_a else NO_TRANS, tb = TRANS if trans_b else NO_TRANS
     if gemm == 0:
         for i in range(m):
             for j in range(n):
-                c[i * n + j] = 0
+                c[i * ldc + j] = 0
             for p in range(k):
-                value = a[i * k + p]
+                value = a[p * lda + i] if trans_a else a[i * lda + p]
                 for j in range(n):
-                    c[i * n + j] += value * b[p * n + j]
+                    c[i * ldc + j] += value * (b[j * ldb + p] if trans_b else b[p * ldb + j])
     elif floating is float:
         if ilp64:
-            (<sgemm64_t>gemm)(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, 1.0, a, k, b, n, 0.0, c, n)
+            (<sgemm64_t>gemm)(ROW_MAJOR, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc)
         else:
-            (<sgemm32_t>gemm)(ROW_MAJOR, NO_TRANS, NO_TRANS, <int32_t>m, <int32_t>n, <int32_t>k,
-                              1.0, a, <int32_t>k, b, <int32_t>n, 0.0, c, <int32_t>n)
+            (<sgemm32_t>gemm)(ROW_MAJOR, ta, tb, <int32_t>m, <int32_t>n, <int32_t>k, 1.0, a, <int32_t>lda,
+                              b, <int32_t>ldb, 0.0, c, <int32_t>ldc)
     else:
         if ilp64:
-            (<dgemm64_t>gemm)(ROW_MAJOR, NO_TRANS, NO_TRANS, m, n, k, 1.0, a, k, b, n, 0.0, c, n)
+            (<dgemm64_t>gemm)(ROW_MAJOR, ta, tb, m, n, k, 1.0, a, lda, b, ldb, 0.0, c, ldc)
         else:
-            (<dgemm32_t>gemm)(ROW_MAJOR, NO_TRANS, NO_TRANS, <int32_t>m, <int32_t>n, <int32_t>k,
-                              1.0, a, <int32_t>k, b, <int32_t>n, 0.0, c, <int32_t>n)
+            (<dgemm32_t>gemm)(ROW_MAJOR, ta, tb, <int32_t>m, <int32_t>n, <int32_t>k, 1.0, a, <int32_t>lda,
+                              b, <int32_t>ldb, 0.0, c, <int32_t>ldc)
 
 
 def conv2d_pipeline_forward(const floating[:, :, :, ::1] x, const floating[:, ::1] kernel,
@@ -670,7 +698,7 @@ cdef void pipeline_chunks(const floating[:, :, :, ::1] x, const floating[:, ::1]
         buffer = &cols[t, 0, 0, 0, 0, 0, 0]
         z = &out[n0, 0, 0, 0]
         im2col_rows(x, buffer, n0, n1, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL)
-        product(gemm, ilp64, rows, CO, K, buffer, &kernel[0, 0], z)
+        product(gemm, ilp64, False, False, rows, CO, K, buffer, K, &kernel[0, 0], CO, z, CO)
         if has_bias or relu:
             for r in range(rows):
                 for o in range(CO):
@@ -680,3 +708,86 @@ cdef void pipeline_chunks(const floating[:, :, :, ::1] x, const floating[:, ::1]
                     if relu and value <= 0:
                         value = 0
                     z[r * CO + o] = value
+
+
+
+def conv2d_pipeline_backward(const floating[:, :, :, ::1] x, const floating[:, ::1] kernel,
+                             const floating[:, :, :, ::1] grad, const floating[:, :, :, ::1] y,
+                             floating[:, :, :, ::1] dx, floating[:, :, ::1] dkernel_parts,
+                             double[:, ::1] dbias_parts, floating[:, :, ::1] dz,
+                             floating[:, :, :, :, :, :, ::1] cols,
+                             Py_ssize_t SH, Py_ssize_t SW, Py_ssize_t DH, Py_ssize_t DW,
+                             Py_ssize_t PT, Py_ssize_t PL, bint need_dx, bint need_dw,
+                             bint has_bias, bint relu, size_t sgemm, size_t dgemm, bint ilp64):
+    """The gradients of out = activation(im2col(x) @ kernel + bias), chunk by chunk of
+    images, on threads (``conv2d_pipeline_forward``'s backward pass).
+
+    x:      (N, H, W, C); kernel: (KH*KW*C, CO); y: (N, OH, OW, CO) the output (read with
+            ``relu``); grad: (N, OH, OW, CO) the gradient of the output
+    For the chunk of images b*B <= n < (b+1)*B (B = cols.shape[1]), with
+    dz = grad * (1 if y > 0 else 0) with ``relu`` (else grad), written:
+    dx:            (N, H, W, C) with ``need_dx``: col2im(dz @ kernel.T), the chunk's images
+    dkernel_parts: (chunks, KH*KW*C, CO) with ``need_dw``: part b = im2col(x).T @ dz
+    dbias_parts:   (chunks, CO) float64 with ``has_bias``: part b = dz summed over its rows
+    The caller adds the parts up (in a fixed order: the result does not depend on the
+    threads). dz: (T, B*OH*OW, CO) and cols: (T, B, OH, OW, KH, KW, C) are per-thread
+    scratch. sgemm, dgemm, ilp64: as for ``conv2d_pipeline_forward``.
+    """
+    cdef Py_ssize_t N = x.shape[0], T = cols.shape[0], B = cols.shape[1]
+    cdef Py_ssize_t chunks = (N + B - 1) // B if B > 0 else 0
+    cdef int threads = <int>_min(T, minikeras_max_threads())
+    cdef size_t gemm = sgemm if floating is float else dgemm
+    if N == 0:
+        return
+    with _single_threaded_blas():
+        backward_chunks(x, kernel, grad, y, dx, dkernel_parts, dbias_parts, dz, cols,
+                        SH, SW, DH, DW, PT, PL, need_dx, need_dw, has_bias, relu, gemm, ilp64,
+                        threads, chunks)
+
+
+cdef void backward_chunks(const floating[:, :, :, ::1] x, const floating[:, ::1] kernel,
+                          const floating[:, :, :, ::1] grad, const floating[:, :, :, ::1] y,
+                          floating[:, :, :, ::1] dx, floating[:, :, ::1] dkernel_parts,
+                          double[:, ::1] dbias_parts, floating[:, :, ::1] dz,
+                          floating[:, :, :, :, :, :, ::1] cols,
+                          Py_ssize_t SH, Py_ssize_t SW, Py_ssize_t DH, Py_ssize_t DW,
+                          Py_ssize_t PT, Py_ssize_t PL, bint need_dx, bint need_dw,
+                          bint has_bias, bint relu, size_t gemm, bint ilp64,
+                          int threads, Py_ssize_t chunks) noexcept:
+    """The threads of ``conv2d_pipeline_backward``: each takes the next chunk of images."""
+    cdef Py_ssize_t N = x.shape[0], OH = grad.shape[1], OW = grad.shape[2], CO = grad.shape[3]
+    cdef Py_ssize_t KH = cols.shape[4], KW = cols.shape[5], K = kernel.shape[0], B = cols.shape[1]
+    cdef Py_ssize_t chunk, n0, n1, rows, r, o, t
+    cdef floating* buffer
+    cdef const floating* g
+    cdef const floating* out
+    cdef floating* d
+    cdef floating one = 1, zero = 0
+    if OH == 0 or OW == 0 or CO == 0:
+        return
+    for chunk in prange(chunks, nogil=True, schedule="dynamic", num_threads=threads):
+        t = threadid()
+        n0 = chunk * B
+        n1 = _min(n0 + B, N)
+        rows = (n1 - n0) * OH * OW
+        buffer = &cols[t, 0, 0, 0, 0, 0, 0]
+        g = &grad[n0, 0, 0, 0]
+        if relu:
+            out = &y[n0, 0, 0, 0]
+            d = &dz[t, 0, 0]
+            for r in range(rows * CO):
+                d[r] = g[r] * (one if out[r] > 0 else zero)
+            g = d
+        if has_bias:
+            for o in range(CO):
+                dbias_parts[chunk, o] = 0
+            for r in range(rows):
+                for o in range(CO):
+                    dbias_parts[chunk, o] += g[r * CO + o]
+        if need_dw:
+            im2col_rows(x, buffer, n0, n1, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL)
+            product(gemm, ilp64, True, False, K, CO, rows, buffer, K, g, CO,
+                    &dkernel_parts[chunk, 0, 0], CO)
+        if need_dx:
+            product(gemm, ilp64, False, True, rows, K, CO, g, CO, &kernel[0, 0], CO, buffer, K)
+            col2im_rows(buffer, dx, n0, n1, OH, OW, KH, KW, SH, SW, DH, DW, PT, PL)

@@ -216,6 +216,34 @@ def conv2d_pipeline_forward(x, kernel, bias, out, cols, SH, SW, DH, DW, PT, PL, 
             z[z <= 0] = 0
         out[n0:n1] = z.reshape(out[n0:n1].shape)
 
+
+def conv2d_pipeline_backward(x, kernel, grad, y, dx, dkernel_parts, dbias_parts, dz, cols, SH, SW, DH, DW, PT, PL,
+                             need_dx, need_dw, has_bias, relu, sgemm, dgemm, ilp64):
+    """The gradients of ``conv2d_pipeline_forward``, chunk by chunk of B = cols.shape[1] images.
+
+    x: (N, H, W, C); kernel: (KH*KW*C, CO); grad, y: (N, OH, OW, CO), the gradient of the
+    output and the output. For chunk b (images b*B <= n < (b+1)*B), dz = grad * (1 if
+    y > 0 else 0) with ``relu`` (else grad), and written: with ``need_dx`` its images of
+    dx (N, H, W, C) = col2im(dz @ kernel.T); with ``need_dw`` dkernel_parts[b] (chunks, K,
+    CO) = im2col(x).T @ dz; with ``has_bias`` dbias_parts[b] (chunks, CO), float64 = dz
+    summed over its rows. dz and cols are scratch; the BLAS addresses are not used here.
+    """
+    N, B, CO = x.shape[0], cols.shape[1], grad.shape[-1]
+    for b, n0 in enumerate(range(0, N, B)):
+        n1 = min(n0 + B, N)
+        g = grad[n0:n1].reshape(-1, CO)
+        if relu:
+            g = g * (y[n0:n1].reshape(-1, CO) > 0).astype(g.dtype)
+        if has_bias:
+            dbias_parts[b] = g.astype(np.float64).sum(axis=0)
+        buffer = cols[0, : n1 - n0]
+        if need_dw:
+            im2col_2d(x[n0:n1], buffer, SH, SW, DH, DW, PT, PL)
+            dkernel_parts[b] = buffer.reshape(-1, kernel.shape[0]).T @ g
+        if need_dx:
+            buffer[...] = (g @ kernel.T).reshape(buffer.shape)
+            col2im_2d(buffer, dx[n0:n1], SH, SW, DH, DW, PT, PL)
+
 # ======================================================================================
 # Padding and cropping family (twins of padding.pyx)
 # ======================================================================================

@@ -20,8 +20,9 @@ derivatives of ``<forward(*xs), upstream>`` with respect to each of ``xs``.
 """
 import numpy as np
 
+from minikeras._kernels.blas import gemm_addresses
 from minikeras.inspect import recurrent_cases, training_cases
-from minikeras.inspect.kernel_call import Case, Fixed, Out, Scratch, compiled_kernel
+from minikeras.inspect.kernel_call import Case, Fixed, InOut, Out, Scratch, compiled_kernel
 from minikeras.utils import conv_utils
 
 __all__ = ["Case", "CASES", "FD_PAIRS", "FD_STEP", "finite_difference_gradient", "compiled_kernel"]
@@ -108,8 +109,6 @@ def _pipeline_forward(rng, index=0):
     """``conv2d_pipeline_forward``: few channels and more (its two im2col loops), one or two
     thread buffers of one to three images, the bias and ReLU flags in turn, NumPy's BLAS
     gemm when it is found (else the kernel's own loop)."""
-    from minikeras._kernels.blas import gemm_addresses
-
     g = _conv_geometry(rng, 2)
     N, C, CO, (KH, KW) = g["N"] + 2, g["C"] + 4 * int(index % 2), int(rng.integers(1, 7)), g["kernel"]
     has_bias, relu = training_cases.BIAS_ACTIVATION_VARIANTS[(index // 2) % 4]
@@ -117,6 +116,34 @@ def _pipeline_forward(rng, index=0):
     return Case(_normal(rng, (N, *g["size"], C)), _normal(rng, (KH * KW * C, CO)), _normal(rng, CO),
                 Out((N, *g["out"], CO)), Scratch((T, B, *g["out"], KH, KW, C)), *g["integers"], has_bias, relu,
                 *gemm_addresses())
+
+
+# (need_dx, need_dw) of conv2d_pipeline_backward's case number index % 3.
+PIPELINE_NEEDS = ((True, True), (True, False), (False, True))
+
+
+def _pipeline_backward(rng, index=0):
+    """``conv2d_pipeline_backward`` on the geometries of the forward pass; ``y`` made by the
+    compiled forward pipeline (its own loop), kept in ``case.draw`` with the kernel and bias.
+    A gradient the case does not ask for is an ``InOut`` the kernel must leave alone."""
+    g = _conv_geometry(rng, 2)
+    N, C, CO, (KH, KW) = g["N"] + 2, g["C"] + 4 * int(index % 2), int(rng.integers(1, 7)), g["kernel"]
+    has_bias, relu = training_cases.BIAS_ACTIVATION_VARIANTS[(index // 2) % 4]
+    need_dx, need_dw = PIPELINE_NEEDS[index % 3]
+    T, B = int(rng.integers(1, 3)), int(rng.integers(1, 4))
+    chunks, K = -(-N // B), KH * KW * C
+    x, kernel, bias = _normal(rng, (N, *g["size"], C)), _normal(rng, (K, CO)), _normal(rng, CO)
+    y = np.empty((N, *g["out"], CO))
+    compiled_kernel("conv2d_pipeline_forward")(x, kernel, bias, y, np.empty((1, B, *g["out"], KH, KW, C)),
+                                               *g["integers"], has_bias, relu, 0, 0, False)
+    made = lambda needed, shape, kind="float": Out(shape, kind) if needed else InOut(_normal(rng, shape), kind)
+    case = Case(x, kernel, _normal(rng, y.shape), y, made(need_dx, x.shape), made(need_dw, (chunks, K, CO)),
+                made(has_bias, (chunks, CO), "float64"), Scratch((T, B * int(np.prod(g["out"])), CO)),
+                Scratch((T, B, *g["out"], KH, KW, C)), *g["integers"], need_dx, need_dw, has_bias, relu,
+                *gemm_addresses())
+    case.draw = dict(bias=bias, B=B, chunks=chunks, needs=(need_dx, need_dw, has_bias), relu=relu,
+                     has_bias=has_bias, integers=g["integers"], cols=(B, *g["out"], KH, KW, C))
+    return case
 
 
 def _rows_and_amounts(rng, crop):
@@ -196,7 +223,7 @@ CASES = {
     "depthwise_conv2d": _depthwise("forward"),
     "depthwise_conv2d_backward_input": _depthwise("input"),
     "depthwise_conv2d_backward_kernel": _depthwise("kernel"),
-    "conv2d_pipeline_forward": _pipeline_forward,
+    "conv2d_pipeline_forward": _pipeline_forward, "conv2d_pipeline_backward": _pipeline_backward,
     "zero_pad_3d": lambda rng, index=0: _rows_and_amounts(rng, crop=False),
     "crop_3d": lambda rng, index=0: _rows_and_amounts(rng, crop=True),
     "upsample_nearest_3d": _nearest(False), "upsample_nearest_3d_backward": _nearest(True),
@@ -239,6 +266,26 @@ def _fd_pairs():
             return total
         return (np.broadcast_to(kernel, dk_shape).copy(),), dout, forward
 
+    def pipeline_backward(case):
+        x, kernel, grad = case.inputs[:3]
+        d = case.draw
+        B, chunks, N = d["B"], d["chunks"], x.shape[0]
+
+        # Chunk b's images use their own copies of the kernel and the bias: part b of the
+        # kernel and bias gradients is the derivative with respect to that copy.
+        def forward(*values):  # a None stands for the value at which the case is drawn
+            v, kernels, biases = (full if value is None else value for value, full in zip(values, xs))
+            out = np.empty(grad.shape)
+            for b in range(chunks):
+                n0, n1 = b * B, min(b * B + B, N)
+                compiled_kernel("conv2d_pipeline_forward")(
+                    v[n0:n1], kernels[b], biases[b], out[n0:n1], np.empty((1, *d["cols"])), *d["integers"],
+                    d["has_bias"], d["relu"], 0, 0, False)
+            return out
+        xs = (x.copy(), np.broadcast_to(kernel, (chunks, *kernel.shape)).copy(),
+              np.broadcast_to(d["bias"], (chunks, len(d["bias"]))).copy())
+        return tuple(v if needed else None for v, needed in zip(xs, d["needs"])), grad, forward
+
     def linear(forward_name):
         def make(case):
             upstream = case.inputs[0]
@@ -265,6 +312,7 @@ def _fd_pairs():
         "col2im_2d": linear("im2col_2d"), "col2vol_3d": linear("vol2col_3d"),
         "depthwise_conv2d_backward_input": depthwise_input,
         "depthwise_conv2d_backward_kernel": depthwise_kernel,
+        "conv2d_pipeline_backward": pipeline_backward,
         "upsample_nearest_3d_backward": linear("upsample_nearest_3d"),
         "upsample_bilinear_2d_backward": linear("upsample_bilinear_2d"),
         "max_pool_3d_backward": max_pool,

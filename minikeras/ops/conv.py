@@ -138,9 +138,7 @@ def _conv_forward(x, w, g, bias=None, relu=False, keep_columns=False):
     b = bias if bias is not None else np.zeros(c_out, x.dtype)
     blas = None if keep else _pipeline_blas(x, g)
     if blas is not None:
-        per_image = int(np.prod(g.out_spatial)) * w2.shape[0] * x.dtype.itemsize
-        images = max(1, _PIPELINE_CHUNK_BYTES // per_image)
-        threads = min(os.cpu_count() or 1, -(-n // images))
+        threads, images = _pipeline_sizes(g, x, c_out)
         cols = np.empty((threads, images, *g.out_spatial, *g.kernel_size, x.shape[-1]), x.dtype)
         _kernel("conv2d_pipeline_forward")(x, w2, b, y, cols, *g.kernel_args, bias is not None, relu, *blas)
         return y, None
@@ -193,6 +191,9 @@ def _conv_backward(x, w, dy, g, need_dx, need_dw, y=None, has_bias=False, relu=F
     ``bias_activation_gradients``.
     """
     n, c_in, c_out = x.shape[0], x.shape[-1], w.shape[-1]
+    blas = None if kept is not None else _pipeline_blas(x, g)
+    if blas is not None:
+        return _pipeline_backward(x, w, dy, g, need_dx, need_dw, y, has_bias, relu, blas)
     columns = _Columns(g, c_in, n, x.dtype)
     dx = np.empty_like(x) if need_dx else None
     dw = np.zeros((columns.width, c_out), x.dtype) if need_dw else None
@@ -222,6 +223,39 @@ def _conv_backward(x, w, dy, g, need_dx, need_dw, y=None, has_bias=False, relu=F
             _kernel("col2im_2d" if x.ndim == 4 else "col2vol_3d")(cols, dx[n0:n1], *g.kernel_args)
     db = parts.sum(axis=(0, 1)).astype(x.dtype) if has_bias else None
     return dx, None if dw is None else dw.reshape(*g.kernel_size, c_in, c_out), db
+
+
+def _pipeline_sizes(g, x, c_out, parts_per_chunk=0):
+    """(threads, images per chunk) of the compiled pipeline for the batch ``x``: chunks of
+    about ``_PIPELINE_CHUNK_BYTES`` of columns, larger if the per-chunk parts of a backward
+    pass (``parts_per_chunk`` numbers each) would otherwise pass 32 MB."""
+    n, width = x.shape[0], int(np.prod(g.kernel_size)) * x.shape[-1]
+    per_image = int(np.prod(g.out_spatial)) * width * x.dtype.itemsize
+    images = max(1, _PIPELINE_CHUNK_BYTES // per_image)
+    if parts_per_chunk:
+        images = max(images, -(-n * parts_per_chunk * x.dtype.itemsize // (32 << 20)))
+    return min(os.cpu_count() or 1, -(-n // images)), images
+
+
+def _pipeline_backward(x, w, dy, g, need_dx, need_dw, y, has_bias, relu, blas):
+    """``_conv_backward`` by the compiled pipeline (``conv2d_pipeline_backward``): each
+    thread takes chunks of images; the chunks' kernel and bias gradients are added here,
+    in order."""
+    n, c_in, c_out = x.shape[0], x.shape[-1], w.shape[-1]
+    w2 = w.reshape(-1, c_out)
+    threads, images = _pipeline_sizes(g, x, c_out, w2.size)
+    chunks, rows = -(-n // images), images * int(np.prod(g.out_spatial))
+    dx = np.empty_like(x) if need_dx else np.empty((0, 0, 0, 0), x.dtype)
+    parts = np.empty((chunks, *w2.shape) if need_dw else (0, 0, 0), x.dtype)
+    bias_parts = np.empty((chunks, c_out) if has_bias else (0, 0), np.float64)
+    scratch_dz = np.empty((threads, rows, c_out) if relu else (0, 0, 0), x.dtype)
+    cols = np.empty((threads, images, *g.out_spatial, *g.kernel_size, c_in), x.dtype)
+    _kernel("conv2d_pipeline_backward")(
+        x, w2, dy, y if relu else dy, dx, parts, bias_parts, scratch_dz, cols, *g.kernel_args,
+        need_dx, need_dw, has_bias, relu, *blas)
+    dw = parts.sum(axis=0).reshape(w.shape) if need_dw else None
+    db = bias_parts.sum(axis=0).astype(x.dtype) if has_bias else None
+    return dx if need_dx else None, dw, db
 
 
 # --------------------------------------------------------------------------------------
