@@ -131,17 +131,17 @@ def _conv_forward(x, w, g, bias=None, relu=False, keep_columns=False):
     """
     n, c_out = x.shape[0], w.shape[-1]
     y = np.empty((n, *g.out_spatial, c_out), x.dtype)
-    keep = keep_columns and not g.pointwise and (
-        n * int(np.prod(g.out_spatial)) * int(np.prod(g.kernel_size)) * x.shape[-1]
-        * x.dtype.itemsize <= _KEEP_COLUMNS_BYTES)
     w2 = w.reshape(-1, c_out)
     b = bias if bias is not None else np.zeros(c_out, x.dtype)
-    blas = None if keep else _pipeline_blas(x, g)
-    if blas is not None:
+    blas = _pipeline_blas(x, g)
+    if blas is not None:  # it rebuilds each chunk's columns in the cache: none are kept
         threads, images = _pipeline_sizes(g, x, c_out)
         cols = np.empty((threads, images, *g.out_spatial, *g.kernel_size, x.shape[-1]), x.dtype)
         _kernel("conv2d_pipeline_forward")(x, w2, b, y, cols, *g.kernel_args, bias is not None, relu, *blas)
         return y, None
+    keep = keep_columns and not g.pointwise and (
+        n * int(np.prod(g.out_spatial)) * int(np.prod(g.kernel_size)) * x.shape[-1]
+        * x.dtype.itemsize <= _KEEP_COLUMNS_BYTES)
     columns = _Columns(g, x.shape[-1], n, x.dtype, whole_batch=keep)
     finish = _kernel("bias_activation") if bias is not None or relu else None
     for n0, n1 in columns.chunks(n):
