@@ -94,8 +94,8 @@ lesson.save(figure, "training_digits.png")
 # steps. Adadelta starts slowly (its step sizes grow from nothing as it accumulates
 # statistics of the gradients), and in this budget it stopped at 98.1 % test accuracy.
 # Adam with its default learning rate, 0.001, takes full-sized steps from the first batch
-# (its running averages are bias-corrected) and reached 98.4 % in the same 3 epochs
-# (97.5 % after the first; 98.3-98.4 % with other seeds): with few steps, the optimizer that is fast early wins. A step
+# (its running averages are bias-corrected) and reached 98.5 % in the same 3 epochs
+# (97.4 % after the first; 98.3-98.4 % with other seeds): with few steps, the optimizer that is fast early wins. A step
 # costs the same with both. We keep Keras' batches of 128: smaller batches would give more
 # steps, but each image then costs more on a CPU (smaller matrix products) and the noisier
 # steps would need a smaller learning rate.
