@@ -110,8 +110,8 @@ _PIPELINE_CHUNK_BYTES = 1 << 20
 
 
 def _pipeline_blas(x, g):
-    """(sgemm, dgemm, ilp64) for ``conv2d_pipeline_forward``, or None when the forward pass
-    takes the step-by-step path: not 2D, a 1x1 convolution (its columns are its input), no
+    """(sgemm, dgemm, ilp64) for the compiled pipelines, or None when the convolution takes
+    the step-by-step path: not 2D, a 1x1 convolution (its columns are its input), no
     BLAS found to call from the kernel's threads, or a kernels module of the user's own
     that brings an ``im2col_2d`` (it must see every convolution, as lesson 4 shows)."""
     if x.ndim != 4 or g.pointwise:
@@ -129,7 +129,9 @@ def _conv_forward(x, w, g, bias=None, relu=False, keep_columns=False):
     With a ``bias`` (C_out,) and/or ``relu``, y = relu(conv + bias): each chunk of y gets
     them right after its product, while it is still in the cache (one pass less over y).
     With ``keep_columns`` and a small enough im2col matrix, it is built for the whole batch
-    at once and returned (rows, width) for the kernel gradient; otherwise None.
+    at once and returned (rows, width) for the kernel gradient; otherwise None. Where the
+    compiled pipeline runs (``_pipeline_blas``), it does all of this chunk by chunk on the
+    threads and keeps no columns.
     """
     n, c_out = x.shape[0], w.shape[-1]
     y = np.empty((n, *g.out_spatial, c_out), x.dtype)
@@ -137,7 +139,7 @@ def _conv_forward(x, w, g, bias=None, relu=False, keep_columns=False):
     b = bias if bias is not None else np.zeros(c_out, x.dtype)
     blas = _pipeline_blas(x, g)
     if blas is not None:  # it rebuilds each chunk's columns in the cache: none are kept
-        threads, images = _pipeline_sizes(g, x, c_out)
+        threads, images = _pipeline_sizes(g, x)
         cols = np.empty((threads, images, *g.out_spatial, *g.kernel_size, x.shape[-1]), x.dtype)
         _kernel("conv2d_pipeline_forward")(x, w2, b, y, cols, *g.kernel_args, bias is not None, relu, *blas)
         return y, None
@@ -227,7 +229,7 @@ def _conv_backward(x, w, dy, g, need_dx, need_dw, y=None, has_bias=False, relu=F
     return dx, None if dw is None else dw.reshape(*g.kernel_size, c_in, c_out), db
 
 
-def _pipeline_sizes(g, x, c_out, parts_per_chunk=0):
+def _pipeline_sizes(g, x, parts_per_chunk=0):
     """(threads, images per chunk) of the compiled pipeline for the batch ``x``: chunks of
     about ``_PIPELINE_CHUNK_BYTES`` of columns, larger if the per-chunk parts of a backward
     pass (``parts_per_chunk`` numbers each) would otherwise pass 32 MB."""
@@ -245,7 +247,7 @@ def _pipeline_backward(x, w, dy, g, need_dx, need_dw, y, has_bias, relu, blas):
     in order."""
     n, c_in, c_out = x.shape[0], x.shape[-1], w.shape[-1]
     w2 = w.reshape(-1, c_out)
-    threads, images = _pipeline_sizes(g, x, c_out, w2.size)
+    threads, images = _pipeline_sizes(g, x, w2.size)
     chunks, rows = -(-n // images), images * int(np.prod(g.out_spatial))
     dx = np.empty_like(x) if need_dx else np.empty((0, 0, 0, 0), x.dtype)
     parts = np.empty((chunks, *w2.shape) if need_dw else (0, 0, 0), x.dtype)
