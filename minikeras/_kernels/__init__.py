@@ -1,6 +1,6 @@
 """The compiled kernels and their plain-Python twins, and the switch between them.
 
-Each family of loops lives in one Cython module (``conv.pyx``, ``padding.pyx``,
+Each family of loops lives in one Cython module (``conv.pyx``, ``linalg.pyx``, ``padding.pyx``,
 ``upsampling.pyx``, ``pooling.pyx``, ``image.pyx``, ``recurrent.pyx``); every compiled
 function has a twin with the same name and signature in ``reference.py``, written as
 plain Python loops to be read. Operations never import a family directly: they ask
@@ -20,7 +20,7 @@ __all__ = ["kernel", "compute_dtype", "use", "using", "current_backend", "active
 
 BACKENDS = ("cython", "reference")
 _FAMILIES = ("conv", "padding", "upsampling", "pooling", "image", "recurrent", "normalization",
-             "embedding", "optimizers", "activation", "dropout")
+             "embedding", "optimizers", "activation", "dropout", "linalg")
 
 # Idle OpenMP threads otherwise spin for a while after each parallel loop, and on a 2-core
 # machine they then fight NumPy's BLAS threads: measured here, a depthwise convolution run

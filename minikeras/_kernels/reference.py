@@ -245,6 +245,32 @@ def conv2d_pipeline_backward(x, kernel, grad, y, dx, dkernel_parts, dbias_parts,
             col2im_2d(buffer, dx[n0:n1], SH, SW, DH, DW, PT, PL)
 
 # ======================================================================================
+# Matrix product family (twin of linalg.pyx)
+# ======================================================================================
+def matmul_2d(a, b, out, trans_a, trans_b, sgemm, dgemm, ilp64):
+    """out (M, N) = op(a) @ op(b), block by block.
+
+    a: (M, K), or (K, M) with ``trans_a`` (op(a) = a.T); b: (K, N), or (N, K) with
+    ``trans_b``; out: (M, N), overwritten. The compiled loop cuts the longer of M and N into
+    one block per thread and lets each thread call BLAS on its block; here the blocks are
+    cut the same way for two threads and NumPy multiplies them one after the other. The
+    BLAS addresses are not used here.
+    """
+    a = a.T if trans_a else a
+    b = b.T if trans_b else b
+    M, N = out.shape
+    by_rows = M >= N
+    longest = M if by_rows else N
+    size = max(16, -(-longest // 2 // 16) * 16)  # two blocks, edges on multiples of 16
+    for lo in range(0, longest, size):
+        hi = min(lo + size, longest)
+        if by_rows:
+            out[lo:hi] = a[lo:hi] @ b
+        else:
+            out[:, lo:hi] = a @ b[:, lo:hi]
+
+
+# ======================================================================================
 # Padding and cropping family (twins of padding.pyx)
 # ======================================================================================
 # Arrays are (N, D, H, WC): a row flattens W positions of C channels. The amounts are

@@ -146,6 +146,23 @@ def _pipeline_backward(rng, index=0):
     return case
 
 
+def _matmul(rng, index=0):
+    """``matmul_2d``: the four transpose flags in turn; every other case large enough
+    (over 2**21 multiply-adds) for the compiled loop to cut it into blocks, by rows or by
+    columns; every fifth case by the kernel's own loop instead of BLAS."""
+    trans_a, trans_b = bool(index % 2), bool((index // 2) % 2)
+    if index % 2:
+        long, short = int(rng.integers(200, 400)), int(rng.integers(1, 90))
+        M, N = (long, short) if (index // 4) % 2 else (short, long)
+        K = int(rng.integers(100, 160))
+    else:
+        M, N, K = (int(v) for v in rng.integers(1, 7, 3))
+    a = _normal(rng, (K, M) if trans_a else (M, K))
+    b = _normal(rng, (N, K) if trans_b else (K, N))
+    blas = (0, 0, False) if index % 5 == 4 else gemm_addresses()
+    return Case(a, b, Out((M, N)), trans_a, trans_b, *blas)
+
+
 def _rows_and_amounts(rng, crop):
     shape = tuple(int(v) for v in rng.integers(1, 6, 4))
     amounts = [tuple(int(v) for v in rng.integers(0, 4, 2)) for _ in range(3)]
@@ -224,6 +241,7 @@ CASES = {
     "depthwise_conv2d_backward_input": _depthwise("input"),
     "depthwise_conv2d_backward_kernel": _depthwise("kernel"),
     "conv2d_pipeline_forward": _pipeline_forward, "conv2d_pipeline_backward": _pipeline_backward,
+    "matmul_2d": _matmul,
     "zero_pad_3d": lambda rng, index=0: _rows_and_amounts(rng, crop=False),
     "crop_3d": lambda rng, index=0: _rows_and_amounts(rng, crop=True),
     "upsample_nearest_3d": _nearest(False), "upsample_nearest_3d_backward": _nearest(True),

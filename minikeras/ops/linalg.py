@@ -2,9 +2,16 @@
 
 For ``z = a @ b`` on matrices the chain rule gives ``da = g @ b.T`` and ``db = a.T @ g``;
 batched products do the same on the last two axes and sum over broadcast batch axes.
+
+A product of two matrices of one float type (a Dense layer's, forward and backward) runs
+in the compiled ``matmul_2d`` on minikeras' own threads, so that OpenBLAS' thread pool,
+whose idle workers spin, never competes with the compiled kernels for the cores (see
+``minikeras/_kernels/linalg.pyx``); everything else is NumPy's ``matmul``.
 """
 import numpy as np
 
+from minikeras._kernels import kernel as _kernel
+from minikeras._kernels.blas import gemm_addresses
 from minikeras.ops.base import Op
 from minikeras.ops.shape import expand_dims, reshape, squeeze, transpose
 from minikeras.tensor import as_tensor
@@ -17,11 +24,37 @@ def _swap_last(x):
     return transpose(x, perm)
 
 
+def _stored_rows(matrix):
+    """(array, transposed): ``matrix`` as a C-contiguous array, or as the transpose of one
+    (``matrix.T`` of a C-contiguous array is read as it is, with the flag set)."""
+    if matrix.flags.c_contiguous:
+        return matrix, False
+    if matrix.T.flags.c_contiguous:
+        return matrix.T, True
+    return np.ascontiguousarray(matrix), False
+
+
+def product(a, b):
+    """a (M, K) @ b (K, N) -> (M, N), for NumPy arrays: by ``matmul_2d`` on minikeras'
+    threads when both are matrices of the same native float32 or float64 type and BLAS
+    was found, else by NumPy's ``matmul``."""
+    if (a.ndim != 2 or b.ndim != 2 or a.dtype != b.dtype or a.dtype not in (np.float32, np.float64)
+            or 0 in a.shape or 0 in b.shape):
+        return np.matmul(a, b)
+    blas = gemm_addresses()
+    if not blas[0]:
+        return np.matmul(a, b)
+    (a, trans_a), (b, trans_b) = _stored_rows(a), _stored_rows(b)
+    out = np.empty((a.shape[1] if trans_a else a.shape[0], b.shape[0] if trans_b else b.shape[1]), a.dtype)
+    _kernel("matmul_2d")(a, b, out, trans_a, trans_b, *blas)
+    return out
+
+
 class MatMul(Op):
     """z = a @ b for inputs of rank >= 2 (leading axes broadcast as batch axes)."""
 
     def forward(self, a, b):
-        return np.matmul(a, b)
+        return product(a, b)
 
     def backward(self, grad):
         a, b = self.inputs
